@@ -969,11 +969,12 @@ class Lowerer:
             if "type" not in c:
                 self.fail(path, f"constant {name!r} has no \"type\"")
             t: TypeRef | None
-            if c["type"] in ("usize", "isize") or c["type"] == {"defined": "usize"} or c["type"] == {
-                    "defined": "isize"}:
+            raw_t = c["type"]
+            if isinstance(raw_t, dict) and "defined" in raw_t:
+                raw_t = raw_t["defined"].get("name") if isinstance(raw_t["defined"], dict) else raw_t["defined"]
+            if raw_t in ("usize", "isize"):
                 # Constants are never serialized; Rust's pointer-sized integers are 64-bit on SBF.
-                signed = "isize" in str(c["type"])
-                t = PrimType(Prim.I64 if signed else Prim.U64)
+                t = PrimType(Prim.I64 if raw_t == "isize" else Prim.U64)
             else:
                 t = self.resolve(self.texpr(c["type"], join(path, "type"), set()), {}, join(path, "type"))
             value = c.get("value")
