@@ -1,0 +1,3 @@
+from idlgen.cli import main
+
+main()
