@@ -43,6 +43,8 @@ class Writer:
 
     def _target(self, rel: str) -> Path:
         p = PurePosixPath(rel)
+        if p.is_absolute() and Path(rel).resolve().is_relative_to((self.root / self.out).resolve()):
+            return Path(rel)  # an absolute --out folder renders absolute paths
         if p.is_absolute() or ".." in p.parts:
             raise IdlgenError(f"refusing to write outside the project: {rel}")
         out_parts = PurePosixPath(self.out.as_posix()).parts
