@@ -29,8 +29,8 @@ from idlgen.ir.model import (
     ArgSeed,
     ArrayType,
     CLayout,
-    ConstSeed,
     Constant,
+    ConstSeed,
     COptionType,
     DefinedType,
     EnumBody,
@@ -431,7 +431,7 @@ class Lowerer:
             d = v["defined"]
             dp = join(path, "defined")
             if isinstance(d, str):
-                if "<" in d:
+                if "<" in d or d.lstrip().startswith("("):
                     return self.generic_string(d, dp, params)
                 return TDefined(d, (), dp)
             d = self.obj(d, dp, "defined")
@@ -479,7 +479,7 @@ class Lowerer:
 
     def generic_string(self, s: str, path: str, params: set[str]) -> TExpr:
         """Legacy `{"defined": "COption<Pubkey>"}`: parse the Rust-ish type string."""
-        toks = re.findall(r"[A-Za-z_][A-Za-z0-9_:]*|\d+|[<>,;\[\]]", s)
+        toks = re.findall(r"[A-Za-z_][A-Za-z0-9_:]*|\d+|[<>,;\[\]()]", s)
         pos = 0
 
         def parse() -> TExpr | TConst:
@@ -490,6 +490,19 @@ class Lowerer:
             pos += 1
             if t.isdigit():
                 return TConst(int(t))
+            if t == "(":  # legacy Anchor writes a Rust tuple as {"defined": "(u8,[u8;32])"}
+                elems: list[TExpr] = []
+                while pos < len(toks) and toks[pos] != ")":
+                    e = parse()
+                    if isinstance(e, TConst):
+                        self.fail(path, f"cannot parse type {s!r}")
+                    elems.append(e)
+                    if pos < len(toks) and toks[pos] == ",":
+                        pos += 1
+                if pos >= len(toks):
+                    self.fail(path, f"cannot parse type {s!r}")
+                pos += 1
+                return self.tuple_decl(tuple(elems), path)
             if t == "[":
                 inner = parse()
                 if pos >= len(toks) or toks[pos] != ";":
@@ -519,6 +532,21 @@ class Lowerer:
         if pos != len(toks) or isinstance(result, TConst):
             self.fail(path, f"cannot parse type {s!r}")
         return result
+
+    def tuple_decl(self, elems: tuple[TExpr, ...], path: str) -> TExpr:
+        """An anonymous Rust tuple becomes a tuple struct named after its spelling (Borsh: elements in
+        order), since legacy IDLs have no tuple type of their own."""
+        name = "(" + ",".join(_texpr_display(e) for e in elems) + ")"
+        if name not in self.decls:
+            raw = {"name": name, "type": {"kind": "struct", "fields": [_texpr_json(e) for e in elems]}}
+            decl = Decl(name, (), raw, path, Serialization.BORSH, None, ())
+            decl.ident = self.unique_ident("Tuple" + "".join(_ident_base(_texpr_display(e)).capitalize()
+                                                             for e in elems))
+            self.decls[name] = decl
+            self.order.append(name)
+            self.note(path, f"Rust tuple {name} loaded as the tuple struct {decl.ident} (Borsh writes its "
+                      "elements in order)")
+        return TDefined(name, (), path)
 
     def rust_type(self, t: str, args: list[TExpr | TConst], s: str, path: str, params: set[str]) -> TExpr:
         def one() -> TExpr:
@@ -1107,8 +1135,53 @@ def _present(name: str, names_: set[str]) -> str | None:
     return name if name in names_ else None
 
 
+def _texpr_json(e: TExpr | TConst) -> Any:
+    """A parsed type expression back in IDL JSON form (for synthesised declarations)."""
+    match e:
+        case TConst(value=v):
+            return v
+        case TPrim(prim=p):
+            return p.value
+        case TVec(inner=i):
+            return {"vec": _texpr_json(i)}
+        case TOption(inner=i):
+            return {"option": _texpr_json(i)}
+        case TCOption(inner=i):
+            return {"coption": _texpr_json(i)}
+        case TArray(inner=i, length=n):
+            return {"array": [_texpr_json(i), n.name if isinstance(n, TGeneric) else n]}
+        case TGeneric(name=g):
+            return {"generic": g}
+        case TDefined(name=n, args=args):
+            if not args:
+                return {"defined": n}
+            return {"defined": {"name": n, "generics": [
+                {"kind": "const", "value": a.value} if isinstance(a, TConst)
+                else {"kind": "type", "type": _texpr_json(a)} for a in args]}}
+
+
+def _texpr_display(e: TExpr | TConst) -> str:
+    match e:
+        case TConst(value=v):
+            return str(v)
+        case TPrim(prim=p):
+            return p.value
+        case TVec(inner=i):
+            return f"Vec<{_texpr_display(i)}>"
+        case TOption(inner=i):
+            return f"Option<{_texpr_display(i)}>"
+        case TCOption(inner=i):
+            return f"COption<{_texpr_display(i)}>"
+        case TArray(inner=i, length=n):
+            return f"[{_texpr_display(i)};{n.name if isinstance(n, TGeneric) else n}]"
+        case TGeneric(name=g):
+            return g
+        case TDefined(name=n, args=args):
+            return n + (f"<{','.join(_texpr_display(a) for a in args)}>" if args else "")
+
+
 def _ident_base(name: str) -> str:
-    last = name.rsplit("::", 1)[-1] if "::" not in name.split("<")[0] else name
+    last = name.rsplit("::", 1)[-1] if "::" not in name.split("<", maxsplit=1)[0] else name
     stem = re.sub(r"[^0-9A-Za-z_]+", "_", last).strip("_")
     if "_" in stem and stem != stem.upper():
         stem = "".join(p[:1].upper() + p[1:] for p in stem.split("_") if p)
