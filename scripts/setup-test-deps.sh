@@ -16,3 +16,6 @@ apt_install() {
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 }
+
+# proto (tests/proto): protoc compiles the generated .proto to C++, which is built against libprotobuf.
+apt_install protobuf-compiler libprotobuf-dev pkg-config
