@@ -42,10 +42,10 @@ def show(rev: str, path: str, cwd: Path) -> str:
     if proc.returncode != 0:
         raise IdlgenError(f"unknown git revision {rev!r}")
     spec = f"{rev}:./{path}" if not path.startswith("./") else f"{rev}:{path}"
-    proc = subprocess.run(["git", "show", spec], cwd=cwd, capture_output=True, check=False)
-    if proc.returncode != 0:
+    shown = subprocess.run(["git", "show", spec], cwd=cwd, capture_output=True, check=False)
+    if shown.returncode != 0:
         raise IdlgenError(f"{path} does not exist at revision {rev}")
     try:
-        return proc.stdout.decode("utf-8")
+        return shown.stdout.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise IdlgenError(f"{rev}:{path} is not UTF-8 text (byte offset {exc.start})") from None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from json.decoder import scanstring
+from json.decoder import scanstring  # type: ignore[attr-defined]
 
 _WS = re.compile(r"[ \t\n\r]*")
 _SCALAR = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?|true|false|null")
@@ -82,7 +82,8 @@ class LineIndex:
                     pos += 1
                     i += 1
             if ch == '"':
-                return scanstring(text, pos + 1)[1]
+                end: int = scanstring(text, pos + 1)[1]
+                return end
             m = _SCALAR.match(text, pos)
             if not m:
                 raise ValueError(pos)

@@ -359,14 +359,14 @@ class Lowerer:
         tpath = join(path, "type")
         body = self.obj(item.get("type"), tpath, f"type {name!r}")
         decl = Decl(name, tuple(params), item, path, ser, rep, self.docs(item, path))
-        kind = body.get("kind")
-        if kind in ("type", "alias"):
-            key = "alias" if kind == "type" else "value"
+        type_kind = body.get("kind")
+        if type_kind in ("type", "alias"):
+            key = "alias" if type_kind == "type" else "value"
             if key not in body:
                 self.fail(tpath, f"alias {name!r} has no \"{key}\"")
             decl.alias = self.texpr(body[key], join(tpath, key), {p for _, p in params})
-        elif kind not in ("struct", "enum"):
-            self.fail(join(tpath, "kind"), f"unknown type kind {kind!r} (struct, enum, type)")
+        elif type_kind not in ("struct", "enum"):
+            self.fail(join(tpath, "kind"), f"unknown type kind {type_kind!r} (struct, enum, type)")
         self.decls[name] = decl
         self.order.append(name)
 
@@ -378,7 +378,7 @@ class Lowerer:
                 return TPrim(PRIMS[v])
             if self.legacy and v in LEGACY_PRIMS:
                 return TPrim(LEGACY_PRIMS[v])
-            if v == "publicKey" or v == "pubkey":
+            if v in ("publicKey", "pubkey"):
                 return TPrim(Prim.PUBKEY)
             if v in params:
                 return TGeneric(v)
@@ -423,23 +423,23 @@ class Lowerer:
                 self.fail(join(ap, 1), f"array length must be an integer, found {ln!r}")
             return TArray(inner, length)
         if "generic" in v:
-            g = self.string(v["generic"], join(path, "generic"), "generic")
-            if g not in params:
-                self.fail(join(path, "generic"), f"unknown generic parameter {g!r}")
-            return TGeneric(g)
+            gname = self.string(v["generic"], join(path, "generic"), "generic")
+            if gname not in params:
+                self.fail(join(path, "generic"), f"unknown generic parameter {gname!r}")
+            return TGeneric(gname)
         if "defined" in v:
-            d = v["defined"]
+            dv = v["defined"]
             dp = join(path, "defined")
-            if isinstance(d, str):
-                if "<" in d or d.lstrip().startswith("("):
-                    return self.generic_string(d, dp, params)
-                return TDefined(d, (), dp)
-            d = self.obj(d, dp, "defined")
+            if isinstance(dv, str):
+                if "<" in dv or dv.lstrip().startswith("("):
+                    return self.generic_string(dv, dp, params)
+                return TDefined(dv, (), dp)
+            d = self.obj(dv, dp, "defined")
             name = self.name_of(d, dp, "defined type")
             args: list[TExpr | TConst] = []
-            for j, g in enumerate(d.get("generics", []) or []):
+            for j, graw in enumerate(d.get("generics", []) or []):
                 gp = join(join(dp, "generics"), j)
-                g = self.obj(g, gp, "a generic argument")
+                g = self.obj(graw, gp, "a generic argument")
                 if g.get("kind") == "const":
                     args.append(self.const_arg(g.get("value"), join(gp, "value"), params))
                 elif g.get("kind") == "type":
@@ -452,12 +452,12 @@ class Lowerer:
             return TDefined(name, tuple(args), dp)
         if "definedWithTypeArgs" in v:
             dp = join(path, "definedWithTypeArgs")
-            d = self.obj(v["definedWithTypeArgs"], dp, "definedWithTypeArgs")
-            name = self.name_of(d, dp, "defined type")
+            dw = self.obj(v["definedWithTypeArgs"], dp, "definedWithTypeArgs")
+            name = self.name_of(dw, dp, "defined type")
             args = []
-            for j, g in enumerate(d.get("args", []) or []):
+            for j, graw in enumerate(dw.get("args", []) or []):
                 gp = join(join(dp, "args"), j)
-                g = self.obj(g, gp, "a type argument")
+                g = self.obj(graw, gp, "a type argument")
                 if "value" in g:
                     args.append(self.const_arg(g["value"], join(gp, "value"), params))
                 else:
@@ -633,7 +633,7 @@ class Lowerer:
             if isinstance(arg, TConst):
                 b = arg.value
             elif isinstance(arg, TGeneric) and isinstance(env.get(arg.name), int):
-                b = env[arg.name]  # type: ignore[assignment]
+                b = env[arg.name]
             else:
                 b = self.resolve(arg, env, e.path)
             if kind == "const" and not isinstance(b, int):
@@ -1088,16 +1088,16 @@ class Lowerer:
                         break
             if gate_spec is not None:
                 acct_name, _, fld = gate_spec.partition(".")
-                acct = next((a for a in accounts if a.name == acct_name), None)
-                body = self.typedefs[acct.type].body if acct else None
+                gate_acct = next((a for a in accounts if a.name == acct_name), None)
+                gate_body = self.typedefs[gate_acct.type].body if gate_acct else None
                 f = None
-                if isinstance(body, StructBody):
-                    f = next((x for x in body.fields if x.snake == names.snake_case(fld)), None)
-                if acct is None or f is None:
+                if isinstance(gate_body, StructBody):
+                    f = next((x for x in gate_body.fields if x.snake == names.snake_case(fld)), None)
+                if gate_acct is None or f is None:
                     self.fail("", f"family {stem!r}: gate {gate_spec!r} is not an account field")
                 if f.type != PrimType(Prim.U8):
                     self.fail(f.path, f"family {stem!r}: the allowed-versions field must be a u8 bitmask")
-                gate = FamilyGate(acct.name, f.snake)
+                gate = FamilyGate(gate_acct.name, f.snake)
             unknown = (spec.unknown_version_error if spec else None) or _present(
                 f"Invalid{stem}Version", error_names)
             disabled = (spec.disabled_version_error if spec else None) or _present(

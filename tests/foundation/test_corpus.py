@@ -17,9 +17,8 @@ from tests.conftest import CORPUS, SHARED_CORPUS, copied_idls, shared_only_idls
 INTENDED_ERRORS = {
     "spl_stake_pool.json": "accounts[0].type.fields[13].type.defined: unknown defined type 'Lockup'",
     "spl_token_lending.json": "types[1].type.fields[2].type.defined: unknown defined type 'Decimal'",
-    "generics_legacy.json": "types[3].type.fields[8].type.definedWithTypeArgs: unknown defined type "
-                            "'WrappedU8Array'",
-    "spl_token_anchor_style.json": "instructions[24].args[0].type.defined: unknown defined type \"&'astr\"",
+    "generics_legacy.json": "types[3].type.fields[8].type.definedWithTypeArgs: unknown defined type 'WrappedU8Array'",
+    "spl_token_anchor_style.json": 'instructions[24].args[0].type.defined: unknown defined type "&\'astr"',
     "squads_smart_account_program_legacy.json": "'SmallVec<u8,Pubkey>' is a custom length-prefixed vector",
     "jito_restaking.json": "this is a Shank IDL",
     "jito_vault.json": "this is a Shank IDL",
@@ -45,7 +44,9 @@ def test_copied_corpus_idl(path: Path) -> None:
     check_loads(path)
 
 
-@pytest.mark.parametrize("path", sorted((CORPUS / "history").glob("*/*.json")), ids=lambda p: p.parent.name + "/" + p.name)
+@pytest.mark.parametrize(
+    "path", sorted((CORPUS / "history").glob("*/*.json")), ids=lambda p: p.parent.name + "/" + p.name
+)
 def test_copied_history_idl(path: Path) -> None:
     check_loads(path)
 
@@ -55,12 +56,15 @@ def shared_paths() -> list[Path]:
     if SHARED_CORPUS.is_dir():
         paths += sorted((SHARED_CORPUS / "shank").glob("*/*.json"))
         copied_hist = {p.relative_to(CORPUS) for p in (CORPUS / "history").rglob("*.json")}
-        paths += sorted(p for p in (SHARED_CORPUS / "history").glob("*/*.json")
-                        if p.relative_to(SHARED_CORPUS) not in copied_hist)
+        paths += sorted(
+            p for p in (SHARED_CORPUS / "history").glob("*/*.json") if p.relative_to(SHARED_CORPUS) not in copied_hist
+        )
     return paths
 
 
-@pytest.mark.parametrize("path", shared_paths() or [None], ids=lambda p: "none" if p is None else p.parent.name + "/" + p.name)
+@pytest.mark.parametrize(
+    "path", shared_paths() or [None], ids=lambda p: "none" if p is None else p.parent.name + "/" + p.name
+)
 def test_shared_corpus_idl(path: Path | None) -> None:
     if path is None:
         pytest.skip("../shared/corpus is not present beside the repo")

@@ -88,15 +88,22 @@ def test_discriminators_agree(legacy: str, spec: str) -> None:
         assert le[name] == se[name], name
 
 
-@pytest.mark.parametrize("legacy,spec", [p for p in PAIRS if p[0].split("/")[0] in IDENTICAL],
-                         ids=lambda s: s.split("/")[0])
+@pytest.mark.parametrize(
+    "legacy,spec", [p for p in PAIRS if p[0].split("/")[0] in IDENTICAL], ids=lambda s: s.split("/")[0]
+)
 def test_identical_programs_lower_identically(legacy: str, spec: str) -> None:
     lp, sp = load_program(find(legacy)), load_program(find(spec))
 
     def ix_sig(p: Program) -> list[object]:
-        return [(key(i.snake), i.discriminator, [(key(a.snake), shape(a.type, p)) for a in i.args],
-                 [(key(m.snake), m.writable, m.signer, m.optional) for m in i.flat_accounts()])
-                for i in p.instructions]
+        return [
+            (
+                key(i.snake),
+                i.discriminator,
+                [(key(a.snake), shape(a.type, p)) for a in i.args],
+                [(key(m.snake), m.writable, m.signer, m.optional) for m in i.flat_accounts()],
+            )
+            for i in p.instructions
+        ]
 
     def type_sig(p: Program) -> dict[str, object]:
         out: dict[str, object] = {}

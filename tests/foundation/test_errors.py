@@ -37,6 +37,7 @@ def mutate(fn: Callable[[Doc], None]) -> Callable[[], str]:
         doc = copy.deepcopy(base())
         fn(doc)
         return json.dumps(doc, indent=2)
+
     return make
 
 
@@ -48,6 +49,7 @@ def set_field_type(type_name: str, field: str, new: Any) -> Callable[[Doc], None
     def fn(doc: Doc) -> None:
         f = next(f for f in ty(doc, type_name)["type"]["fields"] if f["name"] == field)
         f["type"] = new
+
     return fn
 
 
@@ -68,27 +70,48 @@ def _recursive(doc: Doc) -> None:
 
 def _recursive_via_array(doc: Doc) -> None:
     ty(doc, "BatchV1")["type"]["fields"].append(
-        {"name": "children", "type": {"array": [{"defined": {"name": "BatchV1"}}, 2]}})
+        {"name": "children", "type": {"array": [{"defined": {"name": "BatchV1"}}, 2]}}
+    )
 
 
 def _generic_arity(doc: Doc) -> None:
-    doc["types"].append({"name": "Wrapper", "generics": [{"kind": "type", "name": "T"}],
-                         "type": {"kind": "struct", "fields": [{"name": "inner", "type": {"generic": "T"}}]}})
+    doc["types"].append(
+        {
+            "name": "Wrapper",
+            "generics": [{"kind": "type", "name": "T"}],
+            "type": {"kind": "struct", "fields": [{"name": "inner", "type": {"generic": "T"}}]},
+        }
+    )
     ty(doc, "BatchV1")["type"]["fields"].append(
-        {"name": "w", "type": {"defined": {"name": "Wrapper", "generics": [
-            {"kind": "type", "type": "u8"}, {"kind": "type", "type": "u16"}]}}})
+        {
+            "name": "w",
+            "type": {
+                "defined": {
+                    "name": "Wrapper",
+                    "generics": [{"kind": "type", "type": "u8"}, {"kind": "type", "type": "u16"}],
+                }
+            },
+        }
+    )
 
 
 def _generic_kind(doc: Doc) -> None:
-    doc["types"].append({"name": "Buf", "generics": [{"kind": "const", "name": "N", "type": "usize"}],
-                         "type": {"kind": "struct", "fields": [{"name": "b", "type": {"array": ["u8", {"generic": "N"}]}}]}})
+    doc["types"].append(
+        {
+            "name": "Buf",
+            "generics": [{"kind": "const", "name": "N", "type": "usize"}],
+            "type": {"kind": "struct", "fields": [{"name": "b", "type": {"array": ["u8", {"generic": "N"}]}}]},
+        }
+    )
     ty(doc, "BatchV1")["type"]["fields"].append(
-        {"name": "b", "type": {"defined": {"name": "Buf", "generics": [{"kind": "type", "type": "u8"}]}}})
+        {"name": "b", "type": {"defined": {"name": "Buf", "generics": [{"kind": "type", "type": "u8"}]}}}
+    )
 
 
 def _ix_disc_collision(doc: Doc) -> None:
-    doc["instructions"][idx(doc, "instructions", "unpause")]["discriminator"] = \
-        doc["instructions"][idx(doc, "instructions", "pause")]["discriminator"]
+    doc["instructions"][idx(doc, "instructions", "unpause")]["discriminator"] = doc["instructions"][
+        idx(doc, "instructions", "pause")
+    ]["discriminator"]
 
 
 def _acct_disc_collision(doc: Doc) -> None:
@@ -158,32 +181,56 @@ CASES: list[tuple[str, Callable[[], str], str]] = [
     ("trailing-comma", raw('{\n  "a": 1,\n}\n'), "malformed JSON at line 3, column 1"),
     ("empty-file", raw(""), "malformed JSON at line 1, column 1"),
     ("top-level-array", raw("[1, 2]"), "not an Anchor IDL: the top level is a JSON array"),
-    ("no-instructions", raw('{"name": "x"}'), "not an Anchor IDL: no \"instructions\" array"),
+    ("no-instructions", raw('{"name": "x"}'), 'not an Anchor IDL: no "instructions" array'),
     ("shank", mutate(_shank), "metadata.origin: this is a Shank IDL"),
-    ("spec-without-address", mutate(_no_address), "the 0.30+ format needs a top-level \"address\""),
+    ("spec-without-address", mutate(_no_address), 'the 0.30+ format needs a top-level "address"'),
     ("bad-address", mutate(_bad_pubkey), "address: not a base58 public key: 'not-a-base58-key!'"),
-    ("unknown-primitive", mutate(set_field_type("TradeEventV1", "price", "u7")),
-     "type.fields[6].type: unknown type 'u7'"),
-    ("capitalised-primitive", mutate(set_field_type("TradeEventV1", "price", "U64")),
-     "unknown type 'U64' (did you mean 'u64'?)"),
-    ("usize-field", mutate(set_field_type("TradeEventV1", "price", "usize")),
-     "unknown type 'usize' (Borsh has no pointer-sized integers"),
-    ("unknown-defined", mutate(set_field_type("TradeEventV1", "side", {"defined": {"name": "Sied"}})),
-     "type.fields[4].type.defined: unknown defined type 'Sied' (did you mean 'Side'?)"),
-    ("type-not-object", mutate(set_field_type("TradeEventV1", "price", 7)),
-     "a type must be a string or an object, found a number"),
-    ("array-bad-length", mutate(set_field_type("BatchV1", "merkle_root", {"array": ["u8", -1]})),
-     "array length must not be negative"),
-    ("array-wrong-arity", mutate(set_field_type("BatchV1", "merkle_root", {"array": ["u8"]})),
-     "array must be [type, length], found 1 items"),
+    (
+        "unknown-primitive",
+        mutate(set_field_type("TradeEventV1", "price", "u7")),
+        "type.fields[6].type: unknown type 'u7'",
+    ),
+    (
+        "capitalised-primitive",
+        mutate(set_field_type("TradeEventV1", "price", "U64")),
+        "unknown type 'U64' (did you mean 'u64'?)",
+    ),
+    (
+        "usize-field",
+        mutate(set_field_type("TradeEventV1", "price", "usize")),
+        "unknown type 'usize' (Borsh has no pointer-sized integers",
+    ),
+    (
+        "unknown-defined",
+        mutate(set_field_type("TradeEventV1", "side", {"defined": {"name": "Sied"}})),
+        "type.fields[4].type.defined: unknown defined type 'Sied' (did you mean 'Side'?)",
+    ),
+    (
+        "type-not-object",
+        mutate(set_field_type("TradeEventV1", "price", 7)),
+        "a type must be a string or an object, found a number",
+    ),
+    (
+        "array-bad-length",
+        mutate(set_field_type("BatchV1", "merkle_root", {"array": ["u8", -1]})),
+        "array length must not be negative",
+    ),
+    (
+        "array-wrong-arity",
+        mutate(set_field_type("BatchV1", "merkle_root", {"array": ["u8"]})),
+        "array must be [type, length], found 1 items",
+    ),
     ("duplicate-type", mutate(_dup_type), "type 'Side' is defined more than once with different layouts"),
     ("too-many-variants", mutate(_many_variants), "has 257 variants; Borsh's u8 tag allows at most 256"),
     ("infinite-recursion", mutate(_recursive), "contains itself with no Vec or Option in between"),
     ("infinite-recursion-array", mutate(_recursive_via_array), "contains itself with no Vec or Option"),
     ("generic-arity", mutate(_generic_arity), "type 'Wrapper' takes 1 generic argument(s), 2 given"),
     ("generic-kind", mutate(_generic_kind), "generic parameter 'N' of 'Buf' is a constant, given a type"),
-    ("instruction-discriminator-collision", mutate(_ix_disc_collision),
-     "instruction 'unpause' and instruction 'pause' have the same discriminator"),
+    (
+        "instruction-discriminator-collision",
+        mutate(_ix_disc_collision),
+        "instruction 'unpause' and instruction 'pause' have the same discriminator",
+    ),
     ("account-discriminator-collision", mutate(_acct_disc_collision), "have the same discriminator"),
     ("event-discriminator-prefix", mutate(_event_disc_prefix), "a prefix of the other's discriminator"),
     ("duplicate-error-code", mutate(_dup_error_code), "error code 6000 is used by"),
@@ -191,8 +238,11 @@ CASES: list[tuple[str, Callable[[], str], str]] = [
     ("duplicate-variant", mutate(_dup_variant), "duplicate variant 'Bid' in enum 'Side'"),
     ("account-without-layout", mutate(_account_without_type), "unknown defined type 'VaultBalance'"),
     ("seed-unknown-arg", mutate(_bad_seed_arg), "seed refers to argument 'no_such_arg'"),
-    ("discriminator-not-bytes", mutate(_bad_disc_byte), "instructions[0].discriminator: discriminator must be "
-                                                        "an array of bytes (0-255)"),
+    (
+        "discriminator-not-bytes",
+        mutate(_bad_disc_byte),
+        "instructions[0].discriminator: discriminator must be an array of bytes (0-255)",
+    ),
     ("bad-serialization", mutate(_bad_serialization), "unknown serialization 'json'"),
     ("unknown-type-kind", mutate(_unknown_kind), "unknown type kind 'union'"),
     ("legacy-generic-string", mutate(_legacy_generic_bad), "cannot parse type 'COption<Pubkey'"),
@@ -230,8 +280,9 @@ def test_at_least_25_distinct_cases() -> None:
 def test_real_process_prints_no_traceback(tmp_path: Path) -> None:
     idl = tmp_path / "bad.json"
     idl.write_text("{ nope")
-    proc = subprocess.run([sys.executable, "-m", "idlgen", "build", str(idl)], capture_output=True, text=True,
-                          cwd=tmp_path, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "idlgen", "build", str(idl)], capture_output=True, text=True, cwd=tmp_path, check=False
+    )
     assert proc.returncode == 2
     assert proc.stdout == ""
     # run from the file's folder, so the file is named relative to it

@@ -11,17 +11,27 @@ from idlgen.ir.model import CLayout, Padding, Program
 
 
 def program(tmp_path: Path, types: list[dict[str, Any]]) -> Program:
-    doc = {"address": "11111111111111111111111111111111", "metadata": {"name": "p", "version": "0.1.0", "spec": "0.1.0"},
-           "instructions": [], "accounts": [], "types": types}
+    doc = {
+        "address": "11111111111111111111111111111111",
+        "metadata": {"name": "p", "version": "0.1.0", "spec": "0.1.0"},
+        "instructions": [],
+        "accounts": [],
+        "types": types,
+    }
     f = tmp_path / "idl.json"
     f.write_text(json.dumps(doc))
     return load_program(f)
 
 
-def zc(name: str, fields: list[tuple[str, Any]], repr_: dict[str, Any] | None = None,
-       ser: str = "bytemuck") -> dict[str, Any]:
-    t: dict[str, Any] = {"name": name, "serialization": ser, "repr": repr_ or {"kind": "c"},
-                         "type": {"kind": "struct", "fields": [{"name": n, "type": ty} for n, ty in fields]}}
+def zc(
+    name: str, fields: list[tuple[str, Any]], repr_: dict[str, Any] | None = None, ser: str = "bytemuck"
+) -> dict[str, Any]:
+    t: dict[str, Any] = {
+        "name": name,
+        "serialization": ser,
+        "repr": repr_ or {"kind": "c"},
+        "type": {"kind": "struct", "fields": [{"name": n, "type": ty} for n, ty in fields]},
+    }
     return t
 
 
@@ -57,8 +67,11 @@ def test_nested_struct_and_array_of_structs(tmp_path: Path) -> None:
 
 
 def test_embedded_repr_type_without_serialization_gets_layout(tmp_path: Path) -> None:
-    inner = {"name": "Inner", "repr": {"kind": "c"},
-             "type": {"kind": "struct", "fields": [{"name": "a", "type": "u64"}]}}
+    inner = {
+        "name": "Inner",
+        "repr": {"kind": "c"},
+        "type": {"kind": "struct", "fields": [{"name": "a", "type": "u64"}]},
+    }
     outer = zc("Outer", [("i", {"defined": {"name": "Inner"}}), ("b", "u8")])
     p = program(tmp_path, [inner, outer])
     assert p.type("Inner").c_layout == CLayout(8, 8, (0,), ())
@@ -69,9 +82,17 @@ def test_embedded_repr_type_without_serialization_gets_layout(tmp_path: Path) ->
 
 def test_borsh_sizes(tmp_path: Path) -> None:
     ts = [
-        {"name": "Fixed", "type": {"kind": "struct", "fields": [
-            {"name": "a", "type": "u8"}, {"name": "b", "type": {"array": ["u64", 4]}},
-            {"name": "c", "type": {"coption": "pubkey"}}]}},
+        {
+            "name": "Fixed",
+            "type": {
+                "kind": "struct",
+                "fields": [
+                    {"name": "a", "type": "u8"},
+                    {"name": "b", "type": {"array": ["u64", 4]}},
+                    {"name": "c", "type": {"coption": "pubkey"}},
+                ],
+            },
+        },
         {"name": "Var", "type": {"kind": "struct", "fields": [{"name": "a", "type": {"option": "u8"}}]}},
         {"name": "E", "type": {"kind": "enum", "variants": [{"name": "A"}, {"name": "B"}]}},
     ]
