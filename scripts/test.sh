@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The project's test command (README): installs everything the tests need, then lint, types and pytest.
+# Usage: bash scripts/test.sh [extra pytest args]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ ! -x .venv/bin/python ]; then
+    python3 -m venv .venv
+fi
+.venv/bin/python -m pip install -q --disable-pip-version-check -e '.[dev]'
+bash scripts/setup-test-deps.sh
+
+echo "== ruff"
+.venv/bin/ruff check idlgen tests benchmarks
+echo "== mypy --strict idlgen/"
+.venv/bin/mypy idlgen
+echo "== pytest"
+.venv/bin/pytest "$@"
