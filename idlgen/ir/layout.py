@@ -3,8 +3,11 @@
 Computed once, during lowering, so emitters and the diff checker read facts instead of re-deriving
 them. repr(C) follows Rust's algorithm: fields in declaration order, each at the next multiple of its
 alignment; the struct's alignment is the largest field alignment (raised by `align(N)`); the size is
-rounded up to it. `packed` sets every alignment to 1. u128/i128 align to 16, as on SBF and in current
-x86_64 rustc (and C's `__int128`).
+rounded up to it. `packed` sets every alignment to 1.
+
+u128/i128 (and u256/i256) align to 8 bytes: that is their alignment on Solana's SBF target, where the
+account bytes are laid out, even though x86_64 rustc >= 1.78, aarch64 and C's `__int128` use 16. A host
+tool reproducing the layout must therefore use an 8-aligned 128-bit type.
 """
 
 from __future__ import annotations
@@ -80,7 +83,7 @@ def prim_align(p: Prim) -> int:
         return 1
     if p in (Prim.STRING, Prim.BYTES):
         raise LayoutError(f"{p.value} has no fixed memory layout")
-    return min(p.bits // 8, 16)
+    return min(p.bits // 8, 8)
 
 
 def mem_size_align(t: TypeRef, defined: Callable[[str], CLayout]) -> tuple[int, int]:

@@ -51,10 +51,12 @@ def test_align_attribute_raises_alignment_and_size(tmp_path: Path) -> None:
     assert p.type("A").c_layout == CLayout(16, 16, (0, 4), (Padding(5, 11),))
 
 
-def test_u128_aligns_to_16_and_pubkey_to_1(tmp_path: Path) -> None:
-    p = program(tmp_path, [zc("A", [("k", "pubkey"), ("b", "bool"), ("x", "u128"), ("f", "f32")])])
-    # pubkey 0..32, bool 32, pad 33..48, u128 48..64, f32 64..68, tail pad to 80
-    assert p.type("A").c_layout == CLayout(80, 16, (0, 32, 48, 64), (Padding(33, 15), Padding(68, 12)))
+def test_u128_aligns_to_8_on_sbf_and_pubkey_to_1(tmp_path: Path) -> None:
+    p = program(
+        tmp_path, [zc("A", [("k", "pubkey"), ("b", "bool"), ("x", "u128"), ("f", "f32")], ser="bytemuckunsafe")]
+    )
+    # pubkey 0..32, bool 32, pad 33..40, u128 40..56 (SBF aligns u128 to 8), f32 56..60, tail pad to 64
+    assert p.type("A").c_layout == CLayout(64, 8, (0, 32, 40, 56), (Padding(33, 7), Padding(60, 4)))
 
 
 def test_nested_struct_and_array_of_structs(tmp_path: Path) -> None:
