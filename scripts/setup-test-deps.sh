@@ -19,3 +19,13 @@ apt_install() {
 
 # proto (tests/proto): protoc compiles the generated .proto to C++, which is built against libprotobuf.
 apt_install protobuf-compiler libprotobuf-dev pkg-config
+
+# conformance (tests/conformance): the official Anchor TypeScript coder, pinned by tests/reference/package-lock.json.
+# `npm ci` runs only when node_modules is missing or was installed from another lock file (a hash stamp).
+command -v node >/dev/null && command -v npm >/dev/null || apt_install nodejs npm
+ref=tests/reference
+lock_sha=$(sha256sum "$ref/package-lock.json" | cut -d' ' -f1)
+if [ "$(cat "$ref/node_modules/.idlgen-lock.sha256" 2>/dev/null)" != "$lock_sha" ]; then
+    (cd "$ref" && npm ci --no-audit --no-fund --loglevel=error)
+    echo "$lock_sha" > "$ref/node_modules/.idlgen-lock.sha256"
+fi
