@@ -1181,7 +1181,8 @@ def _texpr_display(e: TExpr | TConst) -> str:
 
 
 def _ident_base(name: str) -> str:
-    last = name.rsplit("::", 1)[-1] if "::" not in name.split("<", maxsplit=1)[0] else name
+    head = name.split("<", maxsplit=1)[0]
+    last = head.rsplit("::", 1)[-1] + name[len(head):]
     stem = re.sub(r"[^0-9A-Za-z_]+", "_", last).strip("_")
     if "_" in stem and stem != stem.upper():
         stem = "".join(p[:1].upper() + p[1:] for p in stem.split("_") if p)
