@@ -58,7 +58,8 @@ def context(config: Config, prog: ProgramConfig, program: Program) -> RenderCont
         lock_text = None
     names = ProgramNames.of(program, prog.python_package, prog.cpp_namespace, prog.proto_package)
     return RenderContext(names=names, idl_path=prog.idl.as_posix(), lock_path=lock.as_posix(),
-                         lock_text=lock_text, out=config.out.as_posix(), targets=config.targets)
+                         lock_text=lock_text, out=config.out.as_posix(), targets=config.targets,
+                         extra={"root": config.root.as_posix()})  # lets the proto target reuse compiled pb2
 
 
 def render_all(config: Config, loaded: list[Loaded] | None = None) -> dict[str, str]:
