@@ -123,7 +123,9 @@ function encodeBody(layout, value) {
       const len = layout.encode(value, buf, 0);
       return buf.subarray(0, len);
     } catch (e) {
-      if (e instanceof RangeError && /overruns/.test(e.message) && size < 1 << 28) {
+      // buffer-layout says "encoding overruns Buffer", Node's Buffer says ERR_OUT_OF_RANGE: grow and retry.
+      const overrun = e instanceof RangeError && (/overruns/.test(e.message) || e.code === "ERR_OUT_OF_RANGE");
+      if (overrun && size < 1 << 28) {
         size *= 4;
         continue;
       }
