@@ -17,8 +17,8 @@ import pytest
 from idlgen.anchor.load import load_program
 from idlgen.diagnostics import IdlgenError
 from idlgen.ir.model import Program, StructBody
-from tests.conftest import CORPUS, SETTLEMENT
 from tests.conformance.cstructs import CEmitter
+from tests.conftest import CORPUS, SETTLEMENT
 
 
 def _zero_copy_programs() -> list[tuple[str, Program]]:
