@@ -1079,9 +1079,12 @@ class Differ:
 
     def reachable(self, p: Program) -> set[str]:
         """Types an account, event, instruction argument, return data or carried batch reaches."""
-        todo: list[TypeRef] = [DefinedType(a.type) for a in p.accounts] + [DefinedType(e.type) for e in p.events]
+        todo: list[TypeRef] = [DefinedType(a.type) for a in p.accounts]
+        todo += [DefinedType(e.type) for e in p.events]
         for ix in p.instructions:
-            todo += [a.type for a in ix.args] + ([ix.returns] if ix.returns else [])
+            todo += [a.type for a in ix.args]
+            if ix.returns is not None:
+                todo.append(ix.returns)
         carried = {f.stem for f in p.families if f.carrier}
         todo += [DefinedType(n) for (stem, _), n in self.members(p, carried).items()]
         seen: set[str] = set()
@@ -1092,8 +1095,10 @@ class Differ:
             elif isinstance(t, DefinedType) and t.name not in seen:
                 seen.add(t.name)
                 body = p.type(t.name).body
-                fields = body.fields if isinstance(body, StructBody) else [f for v in body.variants for f in v.fields]
-                todo += [f.type for f in fields]
+                if isinstance(body, StructBody):
+                    todo += [f.type for f in body.fields]
+                else:
+                    todo += [f.type for v in body.variants for f in v.fields]
         return seen
 
     def unreferenced_types(self) -> None:
