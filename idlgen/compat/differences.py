@@ -103,6 +103,7 @@ class Finding:
     new: Where | None
     sites: tuple[str, ...] = ()
     acknowledged: str | None = None  # the acknowledgement's reason ("" when none given)
+    annotate: Where | None = None  # where in the new file to annotate (the parent section when removed)
 
     @property
     def effective(self) -> Level:
@@ -1228,6 +1229,12 @@ def _where(side: Side, lines: LineIndex, path: str | None) -> Where | None:
     return Where(side.file, real, lines.line_of(real))
 
 
+def _section(path: str) -> str:
+    """`instructions[3].args[1]` -> `instructions`: where a removed item used to be listed."""
+    m = re.match(r"[A-Za-z_]+", path)
+    return m.group(0) if m else ""
+
+
 def _sites_suffix(sites: tuple[str, ...]) -> str:
     if not sites:
         return ""
@@ -1249,6 +1256,7 @@ def compare(old: Side, new: Side, acknowledgements: Sequence[Acknowledgement] = 
                                            "".join(f" ({s})" for s in sites)),
                     subject=raw.subject, old=_where(old, olines, raw.old_path), new=_where(new, nlines, raw.new_path),
                     sites=sites)
+        f = replace(f, annotate=f.new or _where(new, nlines, _section(raw.old_path or "")))
         key = (f.rule, f.flow, f.subject, f.message)
         if key in seen:
             continue

@@ -1,0 +1,190 @@
+"""`idlgen diff` and `idlgen rules`, registered on the main CLI group by `idlgen.cli`.
+
+Only click is imported at module level: the differ, loader and git helpers load inside the commands,
+so registering them costs nothing for `idlgen check` in a pre-commit hook.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+if TYPE_CHECKING:
+    from idlgen.anchor.lower import FamilySpec
+    from idlgen.compat.differences import Comparison, Side
+    from idlgen.config import Config
+
+FORMATS = ("text", "json", "markdown", "github")
+LEVELS = ("none", "soft", "hard")
+
+
+def register(main: click.Group) -> None:
+    from idlgen.cli import friendly
+
+    @main.command("diff")
+    @click.argument("old", required=False)
+    @click.argument("new", required=False)
+    @click.option("--base", metavar="REV", help="Compare every configured IDL at git revision REV with the working "
+                  "tree (what CI runs on a pull request).")
+    @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
+                  help="text (coloured on a terminal), json (versioned schema), markdown (PR comment), github "
+                  "(workflow annotations on the IDL's lines).")
+    @click.option("--plan", is_flag=True, help="Print the upgrade plan (Markdown) instead of the report.")
+    @click.option("--fail-on", type=click.Choice(LEVELS), default=None,
+                  help="Exit 1 when an unacknowledged change is at or above this class (default: config "
+                  "[tool.idlgen.diff] fail_on, else hard). `none` fails on any change.")
+    @click.option("--config", "config_path", type=click.Path(dir_okay=False, exists=True),
+                  help="pyproject.toml or idlgen.toml (default: the nearest one with [tool.idlgen]).")
+    @click.option("--color/--no-color", default=None, help="Force colour on or off (default: only on a terminal).")
+    @friendly
+    def diff(  # noqa: PLR0917
+            old: str | None, new: str | None, base: str | None, fmt: str, plan: bool, fail_on: str | None,
+             config_path: str | None, color: bool | None) -> None:
+        """Classify every change between two IDLs as none, soft or hard, and say how to roll it out.
+
+        OLD and NEW are IDL files (either format) or REV:path read from git.
+        Exit codes: 0 below --fail-on, 1 at or above it, 2 for bad input.
+
+        \b
+        Examples:
+          idlgen diff HEAD~1:idl/program.json idl/program.json
+          idlgen diff --base origin/main --format github
+          idlgen diff old.json new.json --plan > UPGRADE.md
+        """
+        from idlgen.compat import report
+        from idlgen.compat.plan import render_plan
+        from idlgen.compat.rules import Level
+
+        config = _config(config_path)
+        comps = _run(old, new, base, config)
+        level = Level.parse(fail_on or config.diff.fail_on)
+        if plan:
+            click.echo(render_plan(comps), nl=False)
+        else:
+            text = report.render(fmt, comps, level, color=color)
+            click.echo(text, nl=False, color=color if fmt == "text" else False)
+        sys.exit(report.exit_code(comps, level))
+
+    @main.command("rules")
+    @click.option("--format", "fmt", type=click.Choice(("text", "markdown", "json")), default="text",
+                  show_default=True)
+    def rules(fmt: str) -> None:
+        """List the diff rule catalog: id, class, rollout order and purpose.
+
+        \b
+        docs/rules.md is generated with:
+          idlgen rules --format markdown > docs/rules.md
+        """
+        from idlgen.compat import rules as catalog
+
+        text = {"text": catalog.catalog_text, "markdown": catalog.catalog_markdown, "json": catalog.catalog_json}[fmt]()
+        click.echo(text, nl=False)
+
+
+def _config(config_path: str | None) -> Config:
+    from idlgen.config import default_config, find_config, load_config
+
+    if config_path:
+        return load_config(Path(config_path))
+    found = find_config(Path.cwd())
+    return load_config(found) if found else default_config(Path.cwd(), [])
+
+
+def _specs_for(config: Config, paths: list[str]) -> tuple[FamilySpec, ...]:
+    """Family declarations of the configured program whose IDL is one of `paths`."""
+    for p in paths:
+        target = (Path.cwd() / p).resolve()
+        for prog in config.programs:
+            if (config.root / prog.idl).resolve() == target:
+                return prog.family_specs
+    return ()
+
+
+def _read(arg: str) -> tuple[str, str]:
+    """(text, file) of a side: a path, or REV:path read with git."""
+    from idlgen import gitio
+    from idlgen.diagnostics import IdlError
+
+    rv = gitio.split_rev(arg)
+    if rv is not None:
+        rev, path = rv
+        return gitio.show(rev, path, Path.cwd()), path
+    try:
+        raw = Path(arg).read_bytes()
+    except FileNotFoundError:
+        raise IdlError("no such file", file=arg) from None
+    except OSError as exc:
+        raise IdlError(f"cannot read: {exc.strerror}", file=arg) from None
+    try:
+        return raw.decode("utf-8"), arg
+    except UnicodeDecodeError as exc:
+        raise IdlError(f"not UTF-8 text (byte offset {exc.start})", file=arg) from None
+
+
+def _side(text: str, label: str, file: str, specs: tuple[FamilySpec, ...], *, lenient: bool) -> Side:
+    """Load one side. The old side may predate a configured family: then it is loaded without it."""
+    from idlgen.anchor.load import load_program
+    from idlgen.compat.differences import Side
+    from idlgen.diagnostics import IdlError
+
+    text = text.removeprefix("\ufeff")
+    try:
+        program = load_program(file, text=text, display=label, families=specs)
+    except IdlError as exc:
+        if not (lenient and specs and exc.message.startswith("family ")):
+            raise
+        program = load_program(file, text=text, display=label)
+    return Side(program, text, label, file)
+
+
+def _run(old: str | None, new: str | None, base: str | None, config: Config) -> list[Comparison]:
+    from idlgen import gitio
+    from idlgen.compat.differences import compare
+    from idlgen.compat.rules import BY_ID
+    from idlgen.diagnostics import ConfigError, IdlgenError
+
+    for ack in config.diff.acknowledge:
+        if ack.rule != "*" and ack.rule not in BY_ID:
+            raise ConfigError(f"acknowledgement names unknown rule {ack.rule!r} (see `idlgen rules`)",
+                              file=str(config.source) if config.source else None, path="tool.idlgen.diff.acknowledge")
+    acks = config.diff.acknowledge
+    if base is not None:
+        if old or new:
+            raise click.UsageError("give either OLD and NEW, or --base REV, not both")
+        if not config.programs:
+            raise click.UsageError("--base needs configured programs ([[tool.idlgen.programs]]); none found")
+        comps = []
+        for prog in config.programs:
+            rel = prog.idl.as_posix()
+            try:
+                old_text = gitio.show(base, rel, config.root)
+            except IdlgenError as exc:
+                if "does not exist at revision" not in exc.message:
+                    raise
+                click.echo(f"idlgen: note: {rel} does not exist at {base}: a new IDL, nothing to compare", err=True)
+                continue
+            new_file = config.root / prog.idl
+            new_text, _ = _read(str(new_file))
+            shown = _display(new_file)
+            o = _side(old_text, f"{base}:{rel}", shown, prog.family_specs, lenient=True)
+            n = _side(new_text, shown, shown, prog.family_specs, lenient=False)
+            comps.append(compare(o, n, acks))
+        return comps
+    if not old or not new:
+        raise click.UsageError("give OLD and NEW (paths or REV:path), or --base REV")
+    old_text, old_name = _read(old)
+    new_text, new_name = _read(new)
+    specs = _specs_for(config, [new_name, old_name])
+    o = _side(old_text, old, old_name, specs, lenient=True)
+    n = _side(new_text, new, new_name, specs, lenient=False)
+    return [compare(o, n, acks)]
+
+
+def _display(p: Path) -> str:
+    try:
+        return p.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return str(p)
