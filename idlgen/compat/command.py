@@ -6,9 +6,11 @@ so registering them costs nothing for `idlgen check` in a pre-commit hook.
 
 from __future__ import annotations
 
+import functools
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -21,9 +23,26 @@ FORMATS = ("text", "json", "markdown", "github")
 LEVELS = ("none", "soft", "hard")
 
 
-def register(main: click.Group) -> None:
-    from idlgen.cli import friendly
+F = TypeVar("F", bound=Callable[..., Any])
 
+
+def friendly(fn: F) -> F:
+    """Bad input is one line on stderr and exit 2, never a traceback (compat does not import the CLI)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from idlgen.diagnostics import IdlgenError
+
+        try:
+            return fn(*args, **kwargs)
+        except IdlgenError as exc:
+            click.echo(f"idlgen: error: {exc}", err=True)
+            sys.exit(int(exc.exit_code))
+
+    return wrapper  # type: ignore[return-value]
+
+
+def register(main: click.Group) -> None:
     @main.command("diff")
     @click.argument("old", required=False)
     @click.argument("new", required=False)
