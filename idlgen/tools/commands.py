@@ -20,6 +20,8 @@ def register(main: click.Group) -> None:
     main.add_command(click.command("simtest", epilog=SIMTEST_EPILOG)(friendly(simtest_options(simtest))))
     main.add_command(click.command("decode")(friendly(decode_options(decode))))
     main.add_command(click.command("init", epilog=INIT_EPILOG)(friendly(init_options(init))))
+    hook = click.command("hook-diff", hidden=True)(friendly(click.argument("files", nargs=-1)(hook_diff)))
+    main.add_command(hook)
 
 
 # ---- simtest ----------------------------------------------------------------------------------------
@@ -317,3 +319,68 @@ def init(idl: str | None, to_stdout: bool) -> None:
         return
     dest, used = init_mod.init(root, idl)
     click.echo(f"{dest.name}: starter config for {used} written; next: idlgen build")
+
+
+# ---- pre-commit: idlgen-diff ------------------------------------------------------------------------
+
+def hook_diff(files: tuple[str, ...]) -> None:
+    """Diff each staged IDL against its HEAD version (the `idlgen-diff` pre-commit hook's entry).
+
+    pre-commit passes the staged .json files and has stashed unstaged changes, so the file on disk is
+    the staged version. Files that are not configured IDLs (or, without a config, not Anchor IDLs) are
+    skipped, as are IDLs new in this commit. Exit code: the worst of `idlgen diff HEAD:FILE FILE`.
+
+    \b
+    Example (what the hook runs):
+      idlgen hook-diff idl/godark_settlement.json
+    """
+    import subprocess
+
+    from idlgen.config import find_config, load_config
+    from idlgen.diagnostics import Exit
+
+    found = find_config(Path.cwd())
+    configured = None
+    if found is not None:
+        config = load_config(found)
+        configured = {(config.root / p.idl).resolve() for p in config.programs}
+    targets: list[str] = []
+    for f in files:
+        path = Path(f)
+        if configured is not None and configured and path.resolve() not in configured:
+            continue
+        if not configured and not _looks_like_idl(path):
+            continue
+        in_head = subprocess.run(["git", "cat-file", "-e", f"HEAD:./{f}"], capture_output=True, check=False)
+        if in_head.returncode != 0:
+            click.echo(f"{f}: new IDL, nothing to compare with")
+            continue
+        targets.append(f)
+    worst = 0
+    main = click.get_current_context().find_root().command
+    for f in targets:
+        click.echo(f"idlgen diff HEAD:{f} {f}")
+        code = _run_in_process(main, ["diff", f"HEAD:{f}", f])
+        worst = max(worst, code)
+    if worst:
+        sys.exit(min(worst, int(Exit.USAGE)))
+
+
+def _looks_like_idl(path: Path) -> bool:
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(doc, dict) and "instructions" in doc
+
+
+def _run_in_process(group: Any, args: list[str]) -> int:
+    """Run another idlgen command in this process and return its exit code (it may sys.exit)."""
+    try:
+        group.main(args=args, prog_name="idlgen", standalone_mode=False)
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
+    except click.ClickException as exc:
+        exc.show()
+        return 2
+    return 0
