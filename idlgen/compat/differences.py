@@ -1124,13 +1124,16 @@ class Differ:
         reached_old = {a for a, _ in self.pair_sites}
         reached_new = {b for _, b in self.pair_sites}
         for t in self.op.types:
-            if t.name not in nnames and t.name not in reached_old and t.name not in self.family_types:
-                why = "only removed or changed items used it" if t.name in ro else "nothing in the IDL used it"
+            # A type that removed or added items used is reported through them, not again here.
+            if t.name not in nnames and t.name not in reached_old and t.name not in self.family_types \
+                    and t.name not in ro:
+                why = "nothing in the IDL used it"
                 self.add("TYPE_REMOVED", f"type `{t.name}` was removed ({why})", f"types.{t.name}", t.path, None,
                          Flow.UNREFERENCED)
         for t in self.np.types:
-            if t.name not in onames and t.name not in reached_new and t.name not in self.family_types:
-                why = "used by new or changed items" if t.name in rn else "nothing in the IDL uses it yet"
+            if t.name not in onames and t.name not in reached_new and t.name not in self.family_types \
+                    and t.name not in rn:
+                why = "nothing in the IDL uses it yet"
                 self.add("TYPE_ADDED", f"type `{t.name}` was added ({why})", f"types.{t.name}", None, t.path,
                          Flow.UNREFERENCED)
 
