@@ -1,0 +1,183 @@
+"""The Python target: one self-contained package per program under `<out>/python/<package>/`."""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterable
+
+import libcst
+
+from idlgen.diagnostics import IdlgenError
+from idlgen.ir.model import Program
+from idlgen.targets.base import RenderContext, header_lines
+from idlgen.targets.python.codegen import Codegen
+from idlgen.targets.python.modules import (
+    accounts_view,
+    bridge_view,
+    constants_view,
+    errors_exports,
+    errors_view,
+    events_view,
+    families_view,
+    instructions_view,
+)
+from idlgen.targets.python.shapes import Shapes
+from idlgen.targets.python.types_view import types_view
+from idlgen.targets.render import render
+
+# Names a generated module may import: (statement, names it provides). Only the used ones are emitted.
+_IMPORTS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("import base64", ("base64",)),
+    ("import re", ("re",)),
+    ("import struct", ("struct",)),
+    ("from collections.abc import Callable, Iterable, Mapping, Sequence",
+     ("Callable", "Iterable", "Mapping", "Sequence")),
+    ("from dataclasses import dataclass", ("dataclass",)),
+    ("from enum import IntEnum", ("IntEnum",)),
+    ("from typing import Any, ClassVar, Final, TypeAlias", ("Any", "ClassVar", "Final", "TypeAlias")),
+    ("from solders.instruction import AccountMeta, Instruction", ("AccountMeta", "Instruction")),
+    ("from solders.pubkey import Pubkey", ("Pubkey",)),
+)
+
+_BORSH_NAMES = (
+    "DecodeError", "EncodeError", "BOOL", "BOOLB", "M64", "Z32", "INVALID", "ENC_ERRORS", "bad", "pk", "pkb",
+    "short", "invalid", "invalid_elems", "bad_tag", "bad_ctag", "trailing", "r_str", "r_bytes", "r_len",
+    "w_str", "w_bytes", "w_len", "seq", "fixed", "enc_error", "enc_elems_error", "check_discriminator", "U32",
+)
+
+
+_PRIVATE = re.compile(r"_(?:d|e|dm|em)_\w+|_[SRKV]_\w+")
+
+
+def imports_for(code: str, local: Iterable[tuple[str, tuple[str, ...]]] = (), private: bool = False) -> list[str]:
+    """The import lines `code` needs (stdlib, solders, the package's own modules), sorted like isort.
+
+    With `private`, the codec functions and tables of `types.py` it uses are imported too.
+    """
+    tree = ast.parse(code)
+    referenced = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    defined = {n.name for n in tree.body if isinstance(n, ast.FunctionDef | ast.ClassDef)}
+    defined |= {t.id for n in tree.body if isinstance(n, ast.Assign | ast.AnnAssign)
+                for t in (n.targets if isinstance(n, ast.Assign) else [n.target]) if isinstance(t, ast.Name)}
+
+    def used(name: str) -> bool:
+        return name in referenced and name not in defined
+
+    std: list[str] = []
+    third: list[str] = []
+    for stmt, provided in _IMPORTS:
+        names = [n for n in provided if used(n)]
+        if not names:
+            continue
+        if stmt.startswith("import "):
+            std.append(stmt)
+        else:
+            mod = stmt.split()[1]
+            line = f"from {mod} import {', '.join(names)}"
+            (third if mod.startswith("solders") else std).append(line)
+    own: list[tuple[str, str]] = []
+    borsh = [n for n in _BORSH_NAMES if used(n)]
+    if borsh:
+        own.append(("_borsh", _wrap("from ._borsh import ", borsh)))
+    for module, provided in local:
+        wanted = {n for n in provided if used(n)}
+        if private and module == "types":
+            wanted |= {n for n in referenced if _PRIVATE.fullmatch(n) and n not in defined}
+        if wanted:
+            own.append((module, _wrap(f"from .{module} import ", sorted(wanted))))
+    out = sorted(std, key=lambda s: (s.startswith("from"), s.split()[1].lower()))
+    if third:
+        out += ["", *sorted(third)]
+    if own:
+        out += ["", *(line for _, line in sorted(own))]
+    return out
+
+
+def _isort_key(name: str) -> tuple[int, list[object]]:
+    # ruff's isort, order-by-type: CONSTANTS, then Classes, then the rest; digits compare as numbers
+    natural: list[object] = [int(p) if p.isdigit() else p for p in re.split(r"(\d+)", name)]
+    if name.isupper():
+        return (0, natural)
+    if name[:1].isupper():
+        return (1, natural)
+    return (2, natural)
+
+
+def _wrap(prefix: str, names: list[str]) -> str:
+    names = sorted(names, key=lambda n: _isort_key(n.split()[0]))
+    line = prefix + ", ".join(names)
+    if len(line) <= 120:
+        return line
+    return prefix + "(\n" + "".join(f"    {n},\n" for n in names) + ")"
+
+
+MARK = "#@imports@#"
+
+
+class PythonTarget:
+    name = "python"
+
+    def render(self, program: Program, ctx: RenderContext) -> dict[str, str]:
+        pkg = ctx.names.python_package
+        if not pkg.isidentifier():
+            raise IdlgenError(f"python_package {pkg!r} is not a valid Python identifier", file=ctx.idl_path)
+        return {f"{ctx.out}/python/{pkg}/{rel}": text for rel, text in render_package(program, ctx).items()}
+
+
+def render_package(program: Program, ctx: RenderContext) -> dict[str, str]:
+    """{module file name: text} for one program's package."""
+    header = "\n".join("# " + line for line in header_lines(program, ctx))
+    shapes = Shapes(program)
+    gen = Codegen(program, shapes)
+    common = {"header": header, "program_name": program.name, "imports": MARK}
+    views: list[tuple[str, dict[str, object]]] = [
+        ("types", types_view(program, shapes, gen)),
+        ("errors", errors_view(program)),
+        ("constants", constants_view(program)),
+        ("accounts", accounts_view(program, shapes, gen)),
+        ("events", events_view(program, shapes, gen)),
+        ("instructions", instructions_view(program, shapes, gen)),
+        ("families", families_view(program, shapes)),
+        ("json_bridge", bridge_view(program, shapes)),
+    ]
+    # instructions.py shares the struct/table registry with types.py: emitted once, in types.py, after
+    # every module registered what it uses.
+    exported = {
+        "types": tuple(str(n) for n in views[0][1]["exports"]),  # type: ignore[attr-defined]
+        "errors": tuple(errors_exports(program)),
+        "constants": ("PROGRAM_ID",),
+        "accounts": ("ACCOUNTS",),
+        "events": ("EVENTS",),
+        "instructions": ("INSTRUCTIONS",),
+    }
+    files: dict[str, str] = {}
+    for module, view in views:
+        text = render(f"python/{module}.py.jinja", **view, **common)
+        files[f"{module}.py"] = text
+    files["types.py"] = render("python/types.py.jinja", **{**views[0][1], "structs": gen.registry.lines(),
+                                                          "tables": gen.consts.lines()}, **common)
+    for module in list(files):
+        text = files[module]
+        local = [(m, n) for m, n in exported.items() if m != module.removesuffix(".py")]
+        body = text.replace(MARK, "")
+        block = "\n".join(imports_for(body, local, private=module != "types.py"))
+        head, tail = text.split(MARK + "\n", 1)
+        tail = tail.lstrip("\n")
+        gap = "\n\n\n" if tail.startswith(("def ", "class ", "@")) else "\n\n"
+        files[module] = head + block + gap + tail
+    files["__init__.py"] = render("python/__init__.py.jinja", idl_name=program.name, version=program.version,
+                                  **common)
+    files["_borsh.py"] = render("python/_borsh.py.jinja", **common)
+    files["py.typed"] = ""
+    for rel, text in files.items():
+        if rel.endswith(".py"):
+            try:
+                libcst.parse_module(text)
+            except libcst.ParserSyntaxError as exc:
+                raise IdlgenError(f"internal error: generated {rel} does not parse: "
+                                  f"{str(exc).splitlines()[0]}", file=ctx.idl_path) from None
+    return files
+
+
+TARGET = PythonTarget()
