@@ -84,10 +84,28 @@ def import_convert(program: Program, tmp: Path, stem: str = "settlement") -> Mod
         sys.path.remove(str(tmp / "generated" / "python"))
 
 
+def import_package(program: Program, tmp: Path, stem: str = "settlement") -> ModuleType:
+    """The Python target's whole package plus the proto target's files in it, imported under a unique name."""
+    from idlgen.targets.python import TARGET as PYTHON
+
+    package, pypkg = unique_names(stem)
+    ctx = RenderContext(names=ProgramNames(pypkg, "ns", package), idl_path="idl/x.json", lock_path=LOCK,
+                        out="generated", targets=("proto", "python"))
+    write({**PYTHON.render(program, ctx), **TARGET.render(program, ctx)}, tmp)
+    sys.path.insert(0, str(tmp / "generated" / "python"))
+    try:
+        pkg = importlib.import_module(pypkg)
+        for sub in ("types", "json_bridge", "proto_convert"):
+            importlib.import_module(f"{pypkg}.{sub}")
+        return pkg
+    finally:
+        sys.path.remove(str(tmp / "generated" / "python"))
+
+
 def buf(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     if not BUF.exists():
         pytest.skip("buf is not installed in .venv (pip install -e '.[dev]' installs buf-bin)")
-    return subprocess.run([str(BUF), *args], cwd=cwd, capture_output=True, text=True, timeout=120)
+    return subprocess.run([str(BUF), *args], check=False, cwd=cwd, capture_output=True, text=True, timeout=120)
 
 
 def buf_module(files: dict[str, str], root: Path) -> Path:

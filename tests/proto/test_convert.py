@@ -15,7 +15,7 @@ from idlgen.anchor.names import snake_case
 from idlgen.diagnostics import IdlgenError
 from idlgen.ir.model import Program
 from tests.conftest import copied_idls
-from tests.proto.helpers import import_convert, load
+from tests.proto.helpers import import_convert, import_package, load
 from tests.support.values import samples
 
 
@@ -25,14 +25,14 @@ def items(program: Program) -> list[tuple[str, str]]:
 
 
 def roundtrip(conv: ModuleType, kind: str, name: str, value: Any) -> Any:
-    msg = conv.to_proto(kind, name, value)
+    msg = conv.value_to_proto(kind, name, value)
     if isinstance(msg, int):  # a unit-only enum type is a proto enum number, not a message
-        return conv.from_proto(kind, name, msg)
+        return conv.value_from_proto(kind, name, msg)
     data = msg.SerializeToString()
     again = conv.message_class(kind, name)()
     again.ParseFromString(data)
     assert again.SerializeToString() == data
-    return conv.from_proto(kind, name, again)
+    return conv.value_from_proto(kind, name, again)
 
 
 def check_program(program: Program, conv: ModuleType, n_random: int) -> int:
@@ -93,11 +93,11 @@ def test_edge_values_survive(conv: ModuleType) -> None:
     for value in (trade(), trade(client_order_id=None, order_type="PostOnly", side="Ask"),
                   trade(client_order_id=0)):
         assert roundtrip(conv, "type", "TradeEventV2", value) == value
-    msg = conv.to_proto("type", "TradeEventV2", trade())
+    msg = conv.value_to_proto("type", "TradeEventV2", trade())
     assert msg.client_order_id == b"\xff" * 16 and msg.maker == bytes(32) and msg.timestamp == -(2**63)
     # None and Some(0) stay distinct: proto3 `optional` keeps presence
-    assert not conv.to_proto("type", "TradeEventV2", trade(client_order_id=None)).HasField("client_order_id")
-    assert conv.to_proto("type", "TradeEventV2", trade(client_order_id=0)).client_order_id == bytes(16)
+    assert not conv.value_to_proto("type", "TradeEventV2", trade(client_order_id=None)).HasField("client_order_id")
+    assert conv.value_to_proto("type", "TradeEventV2", trade(client_order_id=0)).client_order_id == bytes(16)
 
 
 def test_every_enum_variant(conv: ModuleType) -> None:
@@ -105,7 +105,7 @@ def test_every_enum_variant(conv: ModuleType) -> None:
         assert roundtrip(conv, "type", "OrderTypeV2", variant) == variant
     for variant in ("Limit", "Market", "PostOnly"):
         assert roundtrip(conv, "type", "OrderType", variant) == variant
-    assert conv.to_proto("type", "Side", "Ask") == 2
+    assert conv.value_to_proto("type", "Side", "Ask") == 2
 
 
 def test_family_envelope(conv: ModuleType) -> None:
@@ -127,39 +127,39 @@ def error(conv: ModuleType, fn: Any, *args: Any) -> str:
 
 
 def test_out_of_range_from_proto_names_the_field(conv: ModuleType) -> None:
-    good = conv.to_proto("type", "TradeEventV2", trade())
+    good = conv.value_to_proto("type", "TradeEventV2", trade())
     bad = type(good)()
     bad.CopyFrom(good)
     bad.market_index = 70000  # uint32 can hold it, u16 cannot
-    assert error(conv, conv.from_proto, "type", "TradeEventV2", bad) == \
+    assert error(conv, conv.value_from_proto, "type", "TradeEventV2", bad) == \
         "TradeEventV2.market_index: 70000 is out of range for u16 [0, 65535] (proto uint32 field)"
     cfg = conv.message_class("type", "GlobalConfig")(admin=bytes(32), active_relayer=bytes(32),
                                                      allowed_batch_versions=300)
     assert "GlobalConfig.allowed_batch_versions: 300 is out of range for u8" in \
-        error(conv, conv.from_proto, "type", "GlobalConfig", cfg)
+        error(conv, conv.value_from_proto, "type", "GlobalConfig", cfg)
     cfg.allowed_batch_versions = 3
     cfg.admin = bytes(31)
-    assert error(conv, conv.from_proto, "account", "GlobalConfig", cfg) == \
+    assert error(conv, conv.value_from_proto, "account", "GlobalConfig", cfg) == \
         "GlobalConfig.admin: a pubkey needs exactly 32 bytes, got 31"
-    batch = conv.to_proto("type", "BatchV2", {"batch_id": 1, "merkle_root": [0] * 32, "sequencer_slot": 2,
+    batch = conv.value_to_proto("type", "BatchV2", {"batch_id": 1, "merkle_root": [0] * 32, "sequencer_slot": 2,
                                               "trades": [trade(), trade()]})
     batch.merkle_root = bytes(33)
-    assert error(conv, conv.from_proto, "type", "BatchV2", batch) == \
+    assert error(conv, conv.value_from_proto, "type", "BatchV2", batch) == \
         "BatchV2.merkle_root: a [u8; 32] needs exactly 32 bytes, got 33"
     batch.merkle_root = bytes(32)
     batch.trades[1].client_order_id = bytes(15)
-    assert error(conv, conv.from_proto, "type", "BatchV2", batch) == \
+    assert error(conv, conv.value_from_proto, "type", "BatchV2", batch) == \
         "BatchV2.trades[1].client_order_id: u128 (little-endian) needs exactly 16 bytes, got 15"
     batch.trades[1].client_order_id = bytes(16)
     batch.trades[0].order_type.Clear()
-    assert error(conv, conv.from_proto, "type", "BatchV2", batch) == \
+    assert error(conv, conv.value_from_proto, "type", "BatchV2", batch) == \
         "BatchV2.trades[0].order_type: no variant of OrderTypeV2 is set (oneof `variant` is empty)"
     batch.trades[0].order_type.limit.SetInParent()
     batch.trades[0].side = 0
-    assert error(conv, conv.from_proto, "type", "BatchV2", batch) == \
+    assert error(conv, conv.value_from_proto, "type", "BatchV2", batch) == \
         "BatchV2.trades[0].side: Side is UNSPECIFIED (0): not a variant of the IDL enum"
     batch.trades[0].side = 1
-    assert conv.from_proto("type", "BatchV2", batch)["trades"][0]["order_type"] == "Limit"
+    assert conv.value_from_proto("type", "BatchV2", batch)["trades"][0]["order_type"] == "Limit"
 
 
 def test_out_of_range_to_proto_names_the_field(conv: ModuleType) -> None:
@@ -173,15 +173,42 @@ def test_out_of_range_to_proto_names_the_field(conv: ModuleType) -> None:
         (trade(order_type={"Nope": {}}), "TradeEventV2.order_type: 'Nope' is not a variant of OrderTypeV2"),
     ]
     for value, msg in cases:
-        assert error(conv, conv.to_proto, "type", "TradeEventV2", value).startswith(msg)
+        assert error(conv, conv.value_to_proto, "type", "TradeEventV2", value).startswith(msg)
     root = {"batch_id": 1, "merkle_root": [0] * 31, "sequencer_slot": 2, "trades": []}
-    assert error(conv, conv.to_proto, "type", "BatchV2", root) == \
+    assert error(conv, conv.value_to_proto, "type", "BatchV2", root) == \
         "BatchV2.merkle_root: expected exactly 32 elements, got 31"
     root["merkle_root"] = [0] * 31 + [256]
-    assert error(conv, conv.to_proto, "type", "BatchV2", root).startswith("BatchV2.merkle_root[31]: 256 is out")
+    assert error(conv, conv.value_to_proto, "type", "BatchV2", root).startswith("BatchV2.merkle_root[31]: 256 is out")
     missing = trade()
     del missing["price"]
-    assert "fields missing: ['price']" in error(conv, conv.to_proto, "type", "TradeEventV2", missing)
-    assert error(conv, conv.to_proto, "instruction", "update_config",
+    assert "fields missing: ['price']" in error(conv, conv.value_to_proto, "type", "TradeEventV2", missing)
+    assert error(conv, conv.value_to_proto, "instruction", "update_config",
                  {"min_batch_size": None, "allowed_batch_versions": 256, "active_relayer": None}) \
         .startswith("update_config.allowed_batch_versions: 256 is out of range for u8")
+
+
+CLASS_IDLS = [p for p in copied_idls() if p.stem in ("idl_new_spec", "clientgen_example_program", "whirlpool")]
+
+
+@pytest.mark.parametrize("path", [None, *CLASS_IDLS], ids=["settlement", *[p.stem for p in CLASS_IDLS]])
+def test_generated_classes_roundtrip_through_proto(path: Path | None, tmp_path: Path) -> None:
+    """Borsh bytes -> the Python target's object -> proto bytes -> object -> Borsh bytes, byte for byte."""
+    program = load() if path is None else load_program(path)
+    pkg = import_package(program, tmp_path, "cls" if path is None else snake_case(path.stem))
+    bridge, conv = pkg.json_bridge, pkg.proto_convert
+    count = 0
+    for t in program.types:
+        for label, value in samples(program, "type", t.name, seed=7, n_random=3):
+            borsh = bridge.encode("type", t.name, value)
+            obj = bridge.from_json(("defined", t.name), value)
+            msg = conv.to_proto(t.name, obj)
+            if isinstance(msg, int):
+                assert conv.from_proto(t.name, msg) == obj
+                continue
+            again = type(msg)()
+            again.ParseFromString(msg.SerializeToString())
+            back = conv.from_proto(t.name, again)
+            assert back == obj, f"{t.name} ({label})"
+            assert bridge.encode("type", t.name, bridge.to_json(("defined", t.name), back)) == borsh
+            count += 1
+    assert count > 10
