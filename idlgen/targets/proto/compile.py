@@ -1,7 +1,8 @@
 """Compile the rendered .proto to `_pb2.py` + `_pb2.pyi` in-process with grpc_tools.protoc.
 
 Cache rule (keeps `idlgen check` fast): each compiled file starts with a header line
-`# compiled from: <proto path> sha256 <key>`, where key = sha256(proto text + grpcio-tools version)[:32].
+`# compiled from: <proto path> sha256 <key>`, where key = sha256(proto text + grpcio-tools version +
+POSTPROCESS)[:32] (POSTPROCESS changes whenever idlgen changes what it does to protoc's output).
 When the files already on disk under `<out>` carry the key of the proto text being rendered now, their
 text is reused as the render result and protoc is not run (nor imported). Any change to the .proto text
 or an upgrade of grpcio-tools changes the key and recompiles. Hand edits to the body of a compiled file
@@ -19,12 +20,15 @@ from pathlib import Path
 from idlgen.diagnostics import IdlgenError
 
 
+POSTPROCESS = "2"
+
+
 def cache_key(proto_text: str) -> str:
     try:
         version = metadata.version("grpcio-tools")
     except metadata.PackageNotFoundError:
         version = "missing"
-    return hashlib.sha256(f"{proto_text}\0grpcio-tools {version}".encode()).hexdigest()[:32]
+    return hashlib.sha256(f"{proto_text}\0grpcio-tools {version}\0{POSTPROCESS}".encode()).hexdigest()[:32]
 
 
 def key_line(proto_rel: str, key: str) -> str:
