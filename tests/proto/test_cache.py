@@ -54,7 +54,7 @@ def test_stale_or_edited_pb2_is_recompiled(tmp_path: Path) -> None:
     again = run(tmp_path)
     assert "grpc_tools" in again["modules"]  # type: ignore[operator]
     assert again["files"] == digests(fresh)  # and the result is the real compile, not the edited file
-    convert = [p for p in fresh if p.endswith("proto_convert.py")][0]
+    convert = next(p for p in fresh if p.endswith("proto_convert.py"))
     (tmp_path / convert).write_text("edited\n", encoding="utf-8")
     assert "libcst" in run(tmp_path)["modules"]  # type: ignore[operator]
 

@@ -19,7 +19,6 @@ from pathlib import Path
 
 from idlgen.diagnostics import IdlgenError
 
-
 POSTPROCESS = "2"
 
 
