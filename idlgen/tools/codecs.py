@@ -35,17 +35,6 @@ class Codec:
     def decode(self, kind: str, name: str, data: bytes) -> Any:
         return self.bridge.decode(kind, name, data)
 
-    @property
-    def decode_error(self) -> type[Exception]:
-        """The generated package's decode exception (a ValueError subclass), or ValueError."""
-        for attr in ("DecodeError", "BorshDecodeError"):
-            for mod_name in ("json_bridge", "errors", "runtime", "_runtime", "borsh"):
-                mod = sys.modules.get(f"{self.package}.{mod_name}")
-                exc = getattr(mod, attr, None) if mod else None
-                if isinstance(exc, type) and issubclass(exc, Exception):
-                    return exc
-        return ValueError
-
 
 @contextmanager
 def codec_workspace() -> Iterator[Path]:

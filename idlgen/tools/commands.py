@@ -84,8 +84,8 @@ def simtest(*, deployed: str, candidate: str, program_so: str | None, program_id
 
     if allowed_versions is not None and config_account is not None:
         raise IdlgenError("give --allowed-versions or --config-account, not both")
-    dep = load_idl(deployed)
-    cand = load_idl(candidate)
+    cand = load_idl(candidate, fallback=_single_configured_program())
+    dep = load_idl(deployed, fallback=cand.config)
     emit_config = {f.spec.stem: f.emit_version for f in (cand.config.families if cand.config else ())
                    if f.emit_version is not None}
     with codec_workspace() as ws:
@@ -249,7 +249,7 @@ def decode(*, idl: str, data: str | None, kind: str | None, name: str | None, en
         raise IdlgenError("give exactly one of DATA, --file or --logs")
     if name and not kind:
         raise IdlgenError("--name needs --as (instruction, account, event or type)")
-    loaded = load_idl(idl)
+    loaded = load_idl(idl, fallback=_single_configured_program())
     with codec_workspace() as ws:
         codec = build_codec(loaded.program, ws, "decode")
         if logs_file is not None:
@@ -271,6 +271,17 @@ def decode(*, idl: str, data: str | None, kind: str | None, name: str | None, en
                 raw = dec.parse_bytes(text, encoding, shown=shown)
             out = dec.decode_bytes(codec, raw, kind=kind, name=name, shown=shown)
     click.echo(json.dumps(out, indent=2, ensure_ascii=False))
+
+
+def _single_configured_program() -> Any:
+    """The one configured program, when there is exactly one (its families apply to old copies)."""
+    from idlgen.config import find_config, load_config
+
+    found = find_config(Path.cwd())
+    if found is None:
+        return None
+    programs = load_config(found).programs
+    return programs[0] if len(programs) == 1 else None
 
 
 # ---- init -------------------------------------------------------------------------------------------

@@ -333,6 +333,7 @@ class Sent:
     outcome: Outcome
     verdict: Verdict
     expected: Verdict | None  # None when there is no firm expectation
+    why: str = ""
 
     @property
     def ok(self) -> bool:
@@ -359,8 +360,8 @@ def program_level(vm: ProgramVM, deployed: Program, candidate: Codec, opts: Opti
         if fam is None or fam.carrier is None:
             value = sampler.args(ix.args)
             data = candidate.encode("instruction", ix.name, value)
-            o = vm.call(ix, data)
-            out.append(Sent(ix.name, o, o.verdict(version_errs), Verdict.ACCEPTED if known else Verdict.REJECTED))
+            o, verdict, why = vm.classify(ix, data, version_errs)
+            out.append(Sent(ix.name, o, verdict, Verdict.ACCEPTED if known else Verdict.REJECTED, why))
             continue
         arg = next(a for a in ix.args if a.snake == fam.carrier.arg)
         for member in fam.members:
@@ -368,10 +369,10 @@ def program_level(vm: ProgramVM, deployed: Program, candidate: Codec, opts: Opti
             value = sampler.args(ix.args)
             value[arg.name] = payload.hex() if arg.type == PrimType(Prim.BYTES) else list(payload)
             data = candidate.encode("instruction", ix.name, value)
-            o = vm.call(ix, data)
+            o, verdict, why = vm.classify(ix, data, version_errs)
             exp = expect_versions.get((fam.stem, member.version))
             expected = None if exp is None or not known else (Verdict.ACCEPTED if exp else Verdict.REJECTED)
-            out.append(Sent(f"{ix.name} {fam.stem} v{member.version}", o, o.verdict(version_errs), expected))
+            out.append(Sent(f"{ix.name} {fam.stem} v{member.version}", o, verdict, expected, why))
     return out
 
 
@@ -380,4 +381,6 @@ def describe_sent(s: Sent, program: Program) -> str:
     why = s.outcome.describe(names)
     if s.outcome.code in ANCHOR_DECODE_ERRORS:
         why += ": the program did not read these bytes as the instruction"
+    if s.why:
+        why += f"; {s.why}"
     return f"{s.what}: {s.verdict.value} ({why})"

@@ -30,6 +30,16 @@ ANCHOR_DECODE_ERRORS = {
     102: "InstructionDidNotDeserialize",
 }
 DECLARED_PROGRAM_ID_MISMATCH = 4100
+# Legacy IDLs name well-known programs and sysvars without their address; Anchor checks them (3008).
+WELL_KNOWN = {
+    "system_program": "11111111111111111111111111111111",
+    "token_program": "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA",
+    "associated_token_program": "ATokenGPvbdGVxr1b2hvZbsiqW5xWH25efTNsLJA8knL",
+    "rent": "SysvarRent111111111111111111111111111111111",
+    "clock": "SysvarC1ock11111111111111111111111111111111",
+    "instructions": "Sysvar1nstructions1111111111111111111111111",
+    "instructions_sysvar": "Sysvar1nstructions1111111111111111111111111",
+}
 COMPUTE_UNITS = 1_400_000  # the per-transaction maximum: decoding a big vec must not run out first
 
 
@@ -164,9 +174,27 @@ class ProgramVM:
             return accounts[meta.name]
         if meta.address:
             return pubkey.from_string(meta.address)
+        if meta.snake in WELL_KNOWN:
+            return pubkey.from_string(WELL_KNOWN[meta.snake])
         if meta.optional:
             return self.program_id
         return keypair().pubkey()
+
+    def classify(self, ix: Instruction, data: bytes, version_errors: frozenset[int] = frozenset()
+                 ) -> tuple[Outcome, Verdict, str]:
+        """Send `data`; when the answer says nothing about the bytes (a panic, a runtime error), ask again
+        with the body one byte short: Anchor decodes the args before it touches any account, so if that
+        probe is refused with 102 and the full body was not, the full body got past the decoder."""
+        outcome = self.call(ix, data)
+        verdict = outcome.verdict(version_errors)
+        if verdict is not Verdict.INCONCLUSIVE or len(data) <= len(ix.discriminator):
+            return outcome, verdict, ""
+        if any("memory allocation" in line or "out of memory" in line for line in outcome.logs):
+            return outcome, verdict, "ran out of memory, possibly while decoding the args"
+        probe = self.call(ix, data[:-1])
+        if probe.code == 102:
+            return outcome, Verdict.ACCEPTED, "past the decoder: the same call one byte short gives 102"
+        return outcome, verdict, f"the one-byte-short probe gave {probe.describe()}"
 
     def account_data(self, key: Pubkey) -> bytes | None:
         acc = self.svm.get_account(key)
