@@ -1229,7 +1229,8 @@ def _where(side: Side, lines: LineIndex, path: str | None) -> Where | None:
     real = path
     if side.legacy:
         real = re.sub(r"^(events\[\d+\])\.type\.fields", r"\1.fields", real)
-    return Where(side.file, real, lines.line_of(real))
+    # An object's line is its "{"; its "name" line is what a reader looks for (same object, when present).
+    return Where(side.file, real, lines.line_of(f"{real}.name" if real else real))
 
 
 def _section(path: str) -> str:
