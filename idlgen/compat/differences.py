@@ -314,6 +314,39 @@ def _raw_bytes(a: TypeRef, b: TypeRef) -> bool:
             and b.inner == PrimType(Prim.U8) and b.length * 8 == a.prim.bits)
 
 
+def max_size(program: Program, t: TypeRef, stack: frozenset[str] = frozenset()) -> int | None:
+    """The largest encoding of `t` in bytes (the space an account needs), None when unbounded."""
+    match t:
+        case PrimType(prim=p):
+            return p.size
+        case VecType():
+            return None
+        case OptionType(inner=i) | COptionType(inner=i):
+            n = max_size(program, i, stack)
+            return None if n is None else (1 if isinstance(t, OptionType) else 4) + n
+        case ArrayType(inner=i, length=k):
+            n = max_size(program, i, stack)
+            return None if n is None else n * k
+        case DefinedType(name=name):
+            if name in stack:
+                return None
+            td = program.type(name)
+            if td.zero_copy and td.c_layout is not None:
+                return td.c_layout.size
+            inner = stack | {name}
+            if isinstance(td.body, StructBody):
+                sizes = [max_size(program, f.type, inner) for f in td.body.fields]
+                return None if None in sizes else sum(s for s in sizes if s is not None)
+            best = 0
+            for v in td.body.variants:
+                sizes = [max_size(program, f.type, inner) for f in v.fields]
+                if None in sizes:
+                    return None
+                best = max(best, sum(s for s in sizes if s is not None))
+            return 1 + best
+    return None
+
+
 def _describe_retype(o: TypeRef, n: TypeRef) -> str:
     if isinstance(o, PrimType) and isinstance(n, PrimType) and o.prim.is_int and n.prim.is_int:
         if o.prim.is_signed != n.prim.is_signed:
@@ -784,8 +817,14 @@ class Differ:
             assert isinstance(x, Instruction)
             self.add("INSTRUCTION_ADDED", f"instruction `{x.snake}` was added", f"instructions.{x.snake}",
                      None, x.path, Flow.INPUT)
+        oi = {x.snake: k for k, x in enumerate(self.op.instructions)}
+        ni = {x.snake: k for k, x in enumerate(self.np.instructions)}
         for a, b in pairs:
             assert isinstance(a, Instruction) and isinstance(b, Instruction)
+            if not a.discriminator and not b.discriminator and oi[a.snake] != ni[b.snake]:
+                self.add("INSTRUCTION_DISCRIMINATOR_CHANGED", f"instruction `{b.snake}` has no discriminator, so it is "
+                         f"routed by its position, which changed from {oi[a.snake]} to {ni[b.snake]}",
+                         f"instructions.{b.snake}.discriminator", a.path, b.path, Flow.INPUT)
             self.instruction(a, b)
 
     def instruction(self, a: Instruction, b: Instruction) -> None:
@@ -981,6 +1020,11 @@ class Differ:
         for a, b in pairs:
             assert isinstance(a, Account) and isinstance(b, Account)
             self.renamed_and_disc("ACCOUNT", "account type", a, b, f"accounts.{b.name}", Flow.STATE)
+            mo, mn = max_size(self.op, DefinedType(a.type)), max_size(self.np, DefinedType(b.type))
+            if mo is not None and mn is not None and mn > mo:
+                self.add("ACCOUNT_SPACE_GREW", f"the largest `{b.name}` account grew from {mo} to {mn} bytes (plus "
+                         "the discriminator): accounts allocated for the old size cannot hold every new value",
+                         f"accounts.{b.name}", a.path, b.path, Flow.STATE)
             if a.docs != b.docs and self.op.type(a.type).docs == a.docs:
                 pass  # the layout type's docs are the account's docs: reported once, on the type
             self.root_pair(a.type, b.type, (Flow.STATE, f"account `{b.name}`"))

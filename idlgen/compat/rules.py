@@ -126,6 +126,8 @@ RULES: tuple[Rule, ...] = (
        "its discriminator before the program creates one."),
     _r("ACCOUNT_REMOVED", H, STW, "An account type was removed: existing accounts of that type can no "
        "longer be read or closed by the program."),
+    _r("ACCOUNT_SPACE_GREW", H, STW, "The largest value of an account type needs more bytes than before (a "
+       "bigger variant, a longer array): accounts allocated for the old size cannot hold it without a realloc."),
     _r("ACCOUNT_RENAMED", N, NO, "An account type was renamed and kept its discriminator."),
     _r("ACCOUNT_DISCRIMINATOR_CHANGED", H, STW, "An account type's discriminator changed (a rename "
        "without a custom discriminator does this): existing accounts no longer deserialize."),
@@ -237,7 +239,30 @@ def catalog_markdown() -> str:
     ]
     pipe = "\\|"
     out += [f"| `{r.id}` | {r.level.label} | {r.rollout.value} | {r.purpose.replace('|', pipe)} |" for r in RULES]
+    out += ["", *JSON_DOC]
     return "\n".join(out) + "\n"
+
+
+JSON_DOC = [
+    "## `--format json` (schema `idlgen-diff`, `schema_version` 1)",
+    "",
+    "Fields are only ever added within a schema version; a removal or a change of meaning bumps it.",
+    "",
+    "- top level: `schema`, `schema_version`, `verdict` (the highest class, an acknowledged retirement counting as "
+    "soft), `gate` (the highest unacknowledged class: what `--fail-on` compares), `fail_on`, `exit_code`, "
+    "`comparisons`.",
+    "- each comparison: `old` / `new` (`label` as given, `file`, `program`, `version`, `format`), `verdict`, `gate`, "
+    "`counts` (per class), `findings`, `warnings` (metadata.version not bumped in step), `notes` (acknowledgements "
+    "that matched nothing).",
+    "- each finding: `rule`, `class`, `effective_class`, `axis` (`interface`, `state`, or `types` for a type nothing "
+    "reaches), `flow` (`input`, `output`, `state`, `program`, `unreferenced`), `rollout` (`nothing`, `program first`, "
+    "`readers first`, `stop the world`, `by direction`), `breaks` (who breaks), `subject` (what acknowledgements "
+    "match, e.g. `types.Pool.fields.fee`), `message`, `old` / `new` (`file`, JSON `path`, `line`, or null), "
+    "`sites` (what reaches a changed type), `acknowledged` (null or `{reason}`).",
+    "",
+    "Exit codes: 0 when no unacknowledged change reaches `--fail-on` (default `[tool.idlgen.diff] fail_on`, else "
+    "`hard`; `none` fails on any change), 1 when one does, 2 when an input cannot be loaded or the usage is wrong.",
+]
 
 
 def catalog_json() -> str:
