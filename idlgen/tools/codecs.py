@@ -7,6 +7,7 @@ with a private name, so sim-test and decode exercise the very code the relayer r
 
 from __future__ import annotations
 
+import functools
 import importlib
 import shutil
 import sys
@@ -51,12 +52,12 @@ def codec_workspace() -> Iterator[Path]:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def build_codec(program: Program, workspace: Path, role: str) -> Codec:
-    """Render `program` with the Python target as package `_idlgen_<role>_<sha>` and import it."""
+@functools.lru_cache(maxsize=16)
+def _render(program: Program, package: str) -> dict[str, str]:
+    """The Python target's files (memoised: the model is immutable, and rendering dominates the cost)."""
     from idlgen import pipeline
     from idlgen.targets.base import ProgramNames, RenderContext
 
-    package = f"_idlgen_{role}_{program.source_sha256[:12] or 'x'}"
     names = ProgramNames.of(program, python_package=package)
     ctx = RenderContext(names=names, idl_path=program.source or "idl.json", lock_path="idl.lock.json",
                         out="generated", targets=("python",))
@@ -64,7 +65,13 @@ def build_codec(program: Program, workspace: Path, role: str) -> Codec:
         target = pipeline.target("python")
     except ModuleNotFoundError as exc:
         raise IdlgenError(f"the Python codec target is not available ({exc.name})") from None
-    files = target.render(program, ctx)
+    return target.render(program, ctx)
+
+
+def build_codec(program: Program, workspace: Path, role: str) -> Codec:
+    """Render `program` with the Python target as package `_idlgen_<role>_<sha>` and import it."""
+    package = f"_idlgen_{role}_{program.source_sha256[:12] or 'x'}"
+    files = _render(program, package)
     bridge_path = next((p for p in files if p.endswith(f"/{package}/json_bridge.py")), None)
     if bridge_path is None:
         raise IdlgenError(f"the Python target rendered no {package}/json_bridge.py")
