@@ -4,6 +4,7 @@ between consecutive generations of the schema."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -92,3 +93,40 @@ def test_deleting_the_lock_is_reported_as_a_wire_break(tmp_path: Path, keep_lock
     else:
         assert code != 0
         assert 'on message "TradeEventV1" changed type' in out, out
+
+
+HISTORIES = sorted(p for p in (ROOT / "tests" / "corpus" / "history").iterdir() if p.is_dir())
+
+
+@pytest.mark.parametrize("history", HISTORIES, ids=[h.name for h in HISTORIES])
+def test_real_histories_never_move_a_number(history: Path, tmp_path: Path) -> None:
+    """Each corpus program's successive IDLs, built in order through one lock: a field that stays with the
+    same proto type keeps its number, and `buf breaking` (WIRE) finds nothing except a field coming back
+    with its old name, type and number (a revert), which buf reports because it un-reserves them."""
+    from idlgen.anchor.load import load_program
+
+    lock: str | None = None
+    prev: Path | None = None
+    for i, idl in enumerate(sorted(history.glob("*.json"))):
+        files = render(load_program(idl), lock, package=f"hist.{history.name}.v1", pypkg=history.name,
+                       targets=("proto",))
+        new_lock = files[LOCK]
+        if lock is not None:
+            old_entries, new_entries = json.loads(lock)["messages"], json.loads(new_lock)["messages"]
+            for m, e in old_entries.items():
+                for f, slot in e["fields"].items():
+                    now = new_entries[m]["fields"].get(f)
+                    if now is not None and now["type"] == slot["type"]:
+                        assert now["number"] == slot["number"], f"{idl.name}: {m}.{f} moved"
+        here = buf_module(files, tmp_path / str(i))
+        if prev is not None:
+            r = buf("breaking", str(here), "--against", str(prev), cwd=here)
+            for line in r.stdout.splitlines():
+                m = re.search(r'reserved (?:name "(\w+)"|range "\[(\d+)\]") on message "([\w.]+)"', line)
+                assert m, f"{idl.name}: {line}"
+                fields = json.loads(new_lock)["messages"][m.group(3)]["fields"]
+                revived = [s for n, s in fields.items() if n == m.group(1) or str(s["number"]) == m.group(2)]
+                old_res = json.loads(lock or "{}")["messages"][m.group(3)]["reserved"]
+                assert revived and any(r["name"] in fields and fields[r["name"]]["number"] == r["number"]
+                                       and fields[r["name"]]["type"] == r["type"] for r in old_res), line
+        lock, prev = new_lock, here
