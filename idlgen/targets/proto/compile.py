@@ -12,9 +12,7 @@ below its header are not detected by `idlgen check`: delete the file and run `id
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
-from importlib import metadata
+import importlib.util
 from pathlib import Path
 
 from idlgen.diagnostics import IdlgenError
@@ -23,11 +21,18 @@ POSTPROCESS = "2"
 
 
 def cache_key(proto_text: str) -> str:
+    return hashlib.sha256(f"{proto_text}\0{_protoc_version()}\0{POSTPROCESS}".encode()).hexdigest()[:32]
+
+
+def _protoc_version() -> str:
+    """grpcio-tools' own version file, read without importing it (or importlib.metadata: 100+ ms)."""
+    spec = importlib.util.find_spec("grpc_tools")
+    if spec is None or not spec.submodule_search_locations:
+        return "grpcio-tools missing"
     try:
-        version = metadata.version("grpcio-tools")
-    except metadata.PackageNotFoundError:
-        version = "missing"
-    return hashlib.sha256(f"{proto_text}\0grpcio-tools {version}\0{POSTPROCESS}".encode()).hexdigest()[:32]
+        return Path(spec.submodule_search_locations[0], "grpc_version.py").read_text(encoding="utf-8")
+    except OSError:
+        return "grpcio-tools without grpc_version.py"
 
 
 def key_line(proto_rel: str, key: str) -> str:
@@ -51,6 +56,9 @@ def cached(paths: list[Path], header: list[str], key_text: str) -> list[str] | N
 
 def protoc_python(proto_rel: str, proto_text: str, module: str) -> tuple[str, str]:
     """(`_pb2.py`, `_pb2.pyi`) for `proto_rel` (its path below the proto root, e.g. `a/v1/x.proto`)."""
+    import os
+    import tempfile
+
     from grpc_tools import protoc  # type: ignore[import-untyped]  # heavy: only when the proto changed
 
     with tempfile.TemporaryDirectory(prefix="idlgen-protoc-") as tmp:
