@@ -533,11 +533,12 @@ class Differ:
                 if key in nm and key not in om:
                     t = self.np.type(nm[key])
                     self.add("FAMILY_MEMBER_ADDED", f"`{t.name}` is a new version ({v}) of the versioned family "
-                             f"`{stem}`{via}", f"types.{t.name}", None, t.path, Flow.INPUT)
+                             f"`{stem}`{via}", f"types.{t.name}", None, t.path, self.member_flow(self.np, t.name))
                 elif key in om and key not in nm:
                     t = self.op.type(om[key])
                     self.add("FAMILY_MEMBER_REMOVED", f"version {v} (`{t.name}`) of the versioned family "
-                             f"`{stem}` was removed{via}", f"types.{t.name}", t.path, None, Flow.INPUT)
+                             f"`{stem}` was removed{via}", f"types.{t.name}", t.path, None,
+                             self.member_flow(self.op, t.name))
                 elif carrier is not None:
                     self.root_pair(om[key], nm[key], (Flow.INPUT, f"`{carrier}` version {v}"))
 
@@ -1122,16 +1123,19 @@ class Differ:
 
     # -- types nothing reaches ------------------------------------------------------------------------------
 
-    def reachable(self, p: Program) -> set[str]:
-        """Types an account, event, instruction argument, return data or carried batch reaches."""
-        todo: list[TypeRef] = [DefinedType(a.type) for a in p.accounts]
-        todo += [DefinedType(e.type) for e in p.events]
-        for ix in p.instructions:
-            todo += [a.type for a in ix.args]
-            if ix.returns is not None:
-                todo.append(ix.returns)
-        carried = {f.stem for f in p.families if f.carrier}
-        todo += [DefinedType(n) for (stem, _), n in self.members(p, carried).items()]
+    def reachable(self, p: Program, flows: frozenset[Flow] = frozenset(Flow)) -> set[str]:
+        """Types reached from the roots of the given flows: accounts (state), events and return data
+        (output), instruction arguments and carried batches (input)."""
+        todo: list[TypeRef] = []
+        if Flow.STATE in flows:
+            todo += [DefinedType(a.type) for a in p.accounts]
+        if Flow.OUTPUT in flows:
+            todo += [DefinedType(e.type) for e in p.events]
+            todo += [ix.returns for ix in p.instructions if ix.returns is not None]
+        if Flow.INPUT in flows:
+            todo += [a.type for ix in p.instructions for a in ix.args]
+            carried = {f.stem for f in p.families if f.carrier}
+            todo += [DefinedType(n) for n in self.members(p, carried).values()]
         seen: set[str] = set()
         while todo:
             t = todo.pop()
@@ -1145,6 +1149,16 @@ class Differ:
                 else:
                     todo += [f.type for v in body.variants for f in v.fields]
         return seen
+
+    def member_flow(self, p: Program, type_name: str) -> Flow:
+        """A family member flows in (program first) unless only outputs or accounts reach it."""
+        if type_name in self.reachable(p, frozenset({Flow.INPUT})):
+            return Flow.INPUT
+        if type_name in self.reachable(p, frozenset({Flow.OUTPUT})):
+            return Flow.OUTPUT
+        if type_name in self.reachable(p, frozenset({Flow.STATE})):
+            return Flow.STATE
+        return Flow.INPUT
 
     def unreferenced_types(self) -> None:
         reached_old = {a for a, _ in self.pair_sites}

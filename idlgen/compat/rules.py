@@ -176,8 +176,9 @@ RULES: tuple[Rule, ...] = (
     _r("ZERO_COPY_LAYOUT_CHANGED", H, STW, "A zero-copy type's memory layout (size, alignment or an "
        "offset) changed: existing accounts are read in place."),
     # ---- versioned families ----------------------------------------------------------------------------
-    _r("FAMILY_MEMBER_ADDED", S, PF, "A new version of a versioned family (e.g. BatchV2): deploy the "
-       "program accepting both, enable the bit, then switch producers."),
+    _r("FAMILY_MEMBER_ADDED", S, DIR, "A new version of a versioned family (e.g. BatchV2): for an input, deploy "
+       "the program accepting both, enable the bit, then switch producers; for an output (an event log V3), "
+       "upgrade readers first."),
     _r("FAMILY_MEMBER_REMOVED", H, STW, "A version of a versioned family was removed: producers still "
        "sending it fail. Acknowledge it as a retirement once the bitmask no longer allows it."),
     # ---- errors and constants ----------------------------------------------------------------------------
