@@ -190,3 +190,20 @@ def _assign_prim(p: Prim, v: Any, lv: str) -> str:
 
 def _c_bytes(raw: bytes) -> str:
     return "".join(f"\\x{b:02x}" for b in raw)
+
+
+def image_source(em: CEmitter, values: list[tuple[str, Any]]) -> str:
+    """A C program printing, one hex line per (type name, canonical value), the memory image of the value
+    in a zeroed object of that type (padding stays zero, as in a freshly created zero-copy account)."""
+    parts = [em.emit_all()]
+    calls = []
+    for i, (name, value) in enumerate(values):
+        c = em.emit(name)
+        body = "\n    ".join(em.fill_statements(name, value, "(*s)"))
+        parts.append(f"static void img{i}(void) {{\n    static {c} obj; {c} *s = &obj;\n    memset(s, 0, sizeof *s);\n"
+                     f"    {body}\n    dump(s, sizeof *s);\n}}")
+        calls.append(f"    img{i}();")
+    dump = ("static void dump(const void *p, size_t n) {\n    const unsigned char *b = p;\n"
+            "    for (size_t i = 0; i < n; i++) printf(\"%02x\", b[i]);\n    printf(\"\\n\");\n}")
+    parts.insert(1, dump)
+    return "\n\n".join(parts) + "\n\nint main(void) {\n" + "\n".join(calls) + "\n    return 0;\n}\n"

@@ -104,7 +104,10 @@ class ValueGen:
         self.max_depth = max_depth
         self.max_len = max_len
         self.allow_inf = allow_inf
-        self._heights = _heights(program)
+        cached = _HEIGHTS.get(id(program))
+        if cached is None or cached[0] is not program:
+            cached = _HEIGHTS[id(program)] = (program, _heights(program))
+        self._heights = cached[1]
 
     # --- entry points -------------------------------------------------------------------------
     def typedef(self, name: str, depth: int = 0) -> Any:
@@ -186,8 +189,9 @@ class ValueGen:
         rng, profile = self.rng, self.profile
         if p is Prim.BOOL:
             return {"zero": False, "max": True, "min": False}.get(profile, rng.random() < 0.5)
-        if p.is_int:
-            lo, hi = int_range(p)
+        info = _INT_INFO.get(p)
+        if info is not None:
+            bits, signed, lo, hi = info
             if profile == "zero":
                 return 0
             if profile == "max":
@@ -196,9 +200,9 @@ class ValueGen:
                 return lo
             r = rng.random()
             if r < 0.3:
-                edges = [0, 1, hi, lo, hi - 1, lo + 1, 1 << (p.bits // 2), (1 << (p.bits - 1)) - 1]
-                if p.is_signed:
-                    edges += [-1, -(1 << (p.bits // 2))]
+                edges = [0, 1, hi, lo, hi - 1, lo + 1, 1 << (bits // 2), (1 << (bits - 1)) - 1]
+                if signed:
+                    edges += [-1, -(1 << (bits // 2))]
                 return rng.choice([e for e in edges if lo <= e <= hi])
             if r < 0.6:
                 return rng.randint(0, min(hi, 1000))
@@ -240,6 +244,10 @@ class ValueGen:
                 return b58encode(bytes(31) + b"\x01")
             return b58encode(rng.randbytes(32))
         raise TypeError(f"unhandled primitive {p}")
+
+
+_HEIGHTS: dict[int, tuple[Program, dict[str, float]]] = {}
+_INT_INFO = {p: (p.bits, p.is_signed, *int_range(p)) for p in Prim if p.is_int}
 
 
 def _heights(program: Program) -> dict[str, float]:
