@@ -4,7 +4,7 @@ Two sides: the *deployed* IDL (the program on chain, its producers) and the *can
 program and the new off-chain build). Both are rendered with the Python target into a temporary folder
 and exercised through their JSON bridges, so the check runs the code the relayer runs.
 
-A rollout has three moments and each is checked on its own (see docs/simtest.md):
+A rollout has three moments and each is checked on its own (see docs/tools.md):
 
     Phase 1   new program, old producers   old payloads must still decode in the new program; the
                                             accounts the old program wrote must read the same

@@ -1,6 +1,6 @@
 """Send instruction bytes to a compiled program inside solders' LiteSVM and classify its answer.
 
-An Anchor program treats instruction data in three steps (see docs/simtest.md): dispatch on the
+An Anchor program treats instruction data in three steps (see docs/tools.md): dispatch on the
 discriminator (unknown -> 101, shorter than it -> 100), Borsh-decode the args (failure -> 102), and only
 then validate accounts (2000s/3000s) and run the handler (6000+). So any answer other than 100/101/102
 proves the program read the bytes as that instruction's args, whatever accounts we passed; that is what
