@@ -24,6 +24,7 @@ import fnmatch
 import itertools
 import json
 import re
+from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -288,6 +289,7 @@ def _align(old: Sequence[str], new: Sequence[str],
     """Match two positional lists: by name first; then, between two consecutive name matches, the
     leftover items pair up in order while they are compatible (same bytes: a rename). Returns
     (old_i, new_j) pairs, (i, None) for removed and (None, j) for added, never crossing renames."""
+    old, new = _numbered(old), _numbered(new)
     pos_new = {n: j for j, n in enumerate(new)}
     pairs: dict[int, int] = {i: pos_new[n] for i, n in enumerate(old) if n in pos_new}
     anchors = sorted((i, j) for i, j in pairs.items())
@@ -305,6 +307,16 @@ def _align(old: Sequence[str], new: Sequence[str],
             used_new.add(j)
     out: list[tuple[int | None, int | None]] = [(i, pairs.get(i)) for i in range(len(old))]
     out += [(None, j) for j in range(len(new)) if j not in used_new]
+    return out
+
+
+def _numbered(names: Sequence[str]) -> list[str]:
+    """Repeated names (two nested account groups both holding `system_program`) become name, name#2, ..."""
+    seen: Counter[str] = Counter()
+    out = []
+    for n in names:
+        seen[n] += 1
+        out.append(n if seen[n] == 1 else f"{n}#{seen[n]}")
     return out
 
 

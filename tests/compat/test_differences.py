@@ -1,0 +1,68 @@
+"""Unit checks of the differ's building blocks and of cases the casebook does not shape."""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+from idlgen.anchor.load import load_program
+from idlgen.compat.differences import Side, _align, _lis, compare, max_size
+from idlgen.ir.model import DefinedType
+from tests.compat import casebook
+
+
+def side(doc: dict[str, Any]) -> Side:
+    text = json.dumps(doc, indent=2)
+    return Side(load_program("x.json", text=text), text, "x.json", "x.json")
+
+
+def test_lis_and_align() -> None:
+    assert sorted(_lis([0, 2, 1, 3])) in ([0, 1, 3], [0, 2, 3])
+    assert _lis([]) == set()
+    # a rename pairs only inside the gap between two name matches, never across them
+    pairs = _align(["a", "x", "b"], ["a", "y", "b"], lambda i, j: True)
+    assert (1, 1) in pairs
+    pairs = _align(["a", "x", "b"], ["a", "y", "b"], lambda i, j: False)
+    assert (1, None) in pairs and (None, 1) in pairs
+    # repeated names are numbered, so each pairs with its own counterpart
+    assert _align(["s", "s"], ["s", "s"], lambda i, j: True) == [(0, 0), (1, 1)]
+
+
+def test_repeated_account_names_in_nested_groups() -> None:
+    doc = casebook.base()
+    doc["instructions"][1]["accounts"] = [
+        {"name": "left", "accounts": [{"name": "vault", "writable": True}, {"name": "system_program"}]},
+        {"name": "right", "accounts": [{"name": "vault"}, {"name": "system_program"}]},
+    ]
+    new = copy.deepcopy(doc)
+    new["instructions"][1]["accounts"][1]["accounts"][0]["writable"] = True
+    comp = compare(side(doc), side(new))
+    assert [(f.rule, f.new.path if f.new else None) for f in comp.findings] == [
+        ("IX_ACCOUNT_WRITABLE_ADDED", "instructions[1].accounts[1].accounts[0]")]
+
+
+def test_max_size() -> None:
+    p = side(casebook.base()).program
+    # Pool: pubkey 32 + u32 4 + Side 1 + Option<pubkey> 33 + [u8; 16]
+    assert max_size(p, DefinedType("Pool")) == 32 + 4 + 1 + 33 + 16
+    assert max_size(p, DefinedType("Traded")) is None  # a string is unbounded
+
+
+def test_identical_programs_have_no_findings() -> None:
+    doc = casebook.base()
+    comp = compare(side(doc), side(copy.deepcopy(doc)))
+    assert comp.findings == () and comp.verdict.label == "none" and comp.warnings == ()
+
+
+def test_a_type_used_by_an_account_and_an_argument_is_reported_on_both_axes() -> None:
+    doc = casebook.base()
+    new = copy.deepcopy(doc)
+    casebook.variants(new, "Side").insert(1, {"name": "Cross"})
+    comp = compare(side(doc), side(new))
+    got = {(f.rule, f.axis, f.rollout.value) for f in comp.findings}
+    assert got == {("ENUM_VARIANT_INSERTED", "state", "stop the world"),
+                   ("ENUM_VARIANT_INSERTED", "interface", "stop the world")}
+    by_axis = {f.axis: f for f in comp.findings}
+    assert "account `Pool`" in by_axis["state"].message and "instruction `trade`" in by_axis["interface"].message
+    assert set(by_axis["state"].breaks) != set(by_axis["interface"].breaks)
