@@ -24,7 +24,7 @@ from idlgen.targets.base import ProgramNames, RenderContext
 from idlgen.targets.python import render_package
 
 ROOT = Path(__file__).resolve().parents[2]
-SUBMODULES = ("types", "accounts", "events", "instructions", "errors", "families", "constants", "json_bridge")
+SUBMODULES = ("_schema", "types", "accounts", "events", "instructions", "errors", "families", "constants", "json_bridge")
 
 
 def configured_families(idl_path: Path) -> tuple[FamilySpec, ...]:
@@ -36,24 +36,25 @@ def configured_families(idl_path: Path) -> tuple[FamilySpec, ...]:
     return ()
 
 
-def render_python(idl_path: Path, families: Sequence[FamilySpec] | None = None, package: str = "pkg"
-                  ) -> dict[str, str]:
+def render_python(idl_path: Path, families: Sequence[FamilySpec] | None = None, package: str = "pkg",
+                  validate: bool = True) -> dict[str, str]:
     """{file name: text} of the package for `idl_path` (families default to the configured ones)."""
     fams = configured_families(idl_path) if families is None else tuple(families)
     program = load_program(idl_path, families=fams)
     ctx = RenderContext(names=ProgramNames.of(program, package), idl_path=idl_path.name, lock_path="unused.lock")
-    return render_package(program, ctx)
+    return render_package(program, ctx, validate=validate)
 
 
-def generate_python_package(idl_path: Path, dest: Path, families: Sequence[FamilySpec] | None = ()
-                            ) -> ModuleType:
+def generate_python_package(idl_path: Path, dest: Path, families: Sequence[FamilySpec] | None = (),
+                            validate: bool = False) -> ModuleType:
     """Render the Python target for `idl_path` into `dest` and import it under a unique module name.
 
     `families=None` uses the families configured in pyproject.toml for that IDL. All submodules are
-    imported and reachable as attributes (`mod.types`, `mod.json_bridge`, ...).
+    imported and reachable as attributes (`mod.types`, `mod.json_bridge`, ...). The libcst parse of
+    the build is skipped by default (`validate=False`): importing compiles every module anyway.
     """
     idl_path = Path(idl_path)
-    files = render_python(idl_path, families)
+    files = render_python(idl_path, families, validate=validate)
     digest = hashlib.sha256("".join(f"{k}\0{v}" for k, v in sorted(files.items())).encode()).hexdigest()[:12]
     name = f"_idlgen_{''.join(c if c.isalnum() else '_' for c in idl_path.stem)}_{digest}"
     pkg_dir = Path(dest) / name

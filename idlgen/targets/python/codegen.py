@@ -34,6 +34,7 @@ from idlgen.ir.model import (
     VecType,
 )
 from idlgen.targets.python.nodes import Flattener, Node, Registry
+from idlgen.targets.python.schema import lit, ref_schema
 from idlgen.targets.python.shapes import Shapes, TypeShape
 
 U8 = PrimType(Prim.U8)
@@ -87,6 +88,14 @@ class Codegen:
 
     def ann(self, ref: TypeRef) -> str:
         return self.shapes.annotation(ref)
+
+    def ref_const(self, ref: TypeRef) -> str:
+        """A module constant holding the schema type of `ref` (for the slow-path explanations)."""
+        return self.consts.name(lit(ref_schema(ref)), f"_T_{_hint(ref, self.shapes)}")
+
+    def run_table(self, run: Sequence[tuple[Field, str, Node]], hint: str) -> str:
+        """A module constant ((IDL field name, schema type), ...) for a run of fields."""
+        return self.consts.name(lit(tuple((f.name, ref_schema(f.type)) for f, _, _ in run)), f"_F_{hint}")
 
     # ---- sizes ---------------------------------------------------------------------------------
 
@@ -144,18 +153,12 @@ class Codegen:
         names: list[str] = []
         for k, (run, f, attr) in enumerate(self._runs(fields, attrs)):
             if f is None:
-                items: list[tuple[str, int, int, tuple[object, ...], int]] = []
-                fmt = ""
-                rel = 0
-                for rf, _, node in run:
-                    items.extend(node.diag(f".{rf.name}", rel, -1))
-                    fmt += node.fmt
-                    rel += node.size
-                size = rel
+                fmt = "".join(node.fmt for _, _, node in run)
+                size = sum(node.size for _, _, node in run)
                 st = self.registry.struct(fmt, f"{hint}_{k}")
-                diag = self.consts.name(repr(tuple(items)), f"_R_{hint}_{k}")
+                diag = self.run_table(run, f"{hint}_{k}")
                 lines.append(f"if len(b) - o < {size}:")
-                lines.append(f"    raise short(b, o, {diag})")
+                lines.append(f"    raise diagnose_fields(b, o, {diag})")
                 exprs: list[str] = []
                 i = 0
                 for _, _, node in run:
@@ -173,7 +176,7 @@ class Codegen:
                         lines.append("try:")
                         lines.extend(ind(assigns))
                         lines.append("except INVALID:")
-                        lines.append(f"    raise invalid(b, o, {diag}) from None")
+                        lines.append(f"    raise diagnose_fields(b, o, {diag}) from None")
                     else:
                         lines.extend(assigns)
                 lines.append(f"o += {size}")
@@ -196,9 +199,7 @@ class Codegen:
                 args: list[str] = []
                 for _, a, node in run:
                     args.extend(node.enc(f"{v}.{a}", 0))
-                kinds = tuple((f".{rf.name}", "@" + node.kind()) for rf, _, node in run)
-                klit = "(" + "".join(f"({seg!r}, {kind[1:]}), " for seg, kind in kinds) + ")"
-                kname = self.consts.name(klit, f"_K_{hint}_{k}")
+                kname = self.run_table(run, f"{hint}_{k}")
                 vals = ", ".join(f"{v}.{a}" for _, a, _ in run)
                 lines.append("try:")
                 lines.append(f"    out += {st}.pack({', '.join(args)})")
@@ -224,16 +225,15 @@ class Codegen:
         node = self.flat.node(ref)
         t = f"t{depth}{sfx}"
         if node is not None:
-            items = tuple(node.diag("", 0, -1))
-            diag = self.consts.name(repr(items), f"_R_{_hint(ref, self.shapes)}")
+            diag = self.ref_const(ref)
             st = self.registry.struct(node.fmt, _hint(ref, self.shapes))
             out = [f"if len(b) - o < {node.size}:",
-                   f"    raise short(b, o, {diag})",
+                   f"    raise diagnose(b, o, {diag})",
                    f"{t} = {st}.unpack_from(b, o)"]
             expr = node.dec(t, 0, depth)
             if node.checked:
                 out += ["try:", f"    {decl} = {expr}", "except INVALID:",
-                        f"    raise invalid(b, o, {diag}) from None"]
+                        f"    raise diagnose(b, o, {diag}) from None"]
             else:
                 out.append(f"{decl} = {expr}")
             out.append(f"o += {node.size}")
@@ -249,8 +249,7 @@ class Codegen:
                 n = f"n{depth}{sfx}"
                 el = self.flat.node(inner)
                 if el is not None and el.size > 0:
-                    items = tuple(el.diag("", 0, -1))
-                    diag = self.consts.name(repr(items), f"_R_{_hint(inner, self.shapes)}")
+                    diag = self.ref_const(ref)
                     st = self.registry.struct(el.fmt, _hint(inner, self.shapes))
                     e = f"e{depth}"
                     if el.simple:
@@ -261,7 +260,7 @@ class Codegen:
                     out = [f"{n} = r_len(b, o, {el.size})", "o += 4"]
                     if el.checked:
                         out += ["try:", f"    {decl} = {comp}", "except INVALID:",
-                                f"    raise invalid_elems(b, o, {n}, {el.size}, {diag}) from None"]
+                                f"    raise diagnose(b, o - 4, {diag}) from None"]
                     else:
                         out.append(f"{decl} = {comp}")
                     out.append(f"o += {n} * {el.size}")
@@ -309,9 +308,9 @@ class Codegen:
         node = self.flat.node(ref)
         if node is not None:
             st = self.registry.struct(node.fmt, _hint(ref, self.shapes))
-            kname = self.consts.name(f'(("", {node.kind()}),)', f"_K_{_hint(ref, self.shapes)}")
+            kname = self.ref_const(ref)
             return ["try:", f"    out += {st}.pack({', '.join(node.enc(v, depth))})",
-                    "except ENC_ERRORS as x:", f"    raise enc_error({kname}, ({v},), x) from None"]
+                    "except ENC_ERRORS as x:", f'    raise enc_error((("", {kname}),), ({v},), x) from None']
         z = f"z{depth}{sfx}"
         match ref:
             case PrimType(prim=Prim.STRING):
@@ -329,11 +328,11 @@ class Codegen:
                     if el.simple:
                         return [*out, "try:", f'    out += struct.pack(f"<{{len({seq})}}{el.fmt}", *{seq})',
                                 "except ENC_ERRORS as x:",
-                                f"    raise enc_elems_error({el.kind()}, {seq}, x) from None"]
+                                f"    raise enc_elems_error({self.ref_const(inner)}, {seq}, x) from None"]
                     args = ", ".join(el.enc(z, depth + 1))
                     return [*out, "try:", f'    out += b"".join([{st}.pack({args}) for {z} in {seq}])',
                             "except ENC_ERRORS as x:",
-                            f"    raise enc_elems_error({el.kind()}, {seq}, x) from None"]
+                            f"    raise enc_elems_error({self.ref_const(inner)}, {seq}, x) from None"]
                 i = f"_i{depth}{sfx}"
                 out += [f"{i} = 0", "try:", f"    for {i}, {z} in enumerate({seq}):"]
                 out += ind(self.encode_value(inner, z, depth + 1, sfx), 2)
@@ -383,24 +382,24 @@ class Codegen:
     def _flat_functions(self, td: TypeDef, shape: TypeShape, node: Node, mem: bool) -> list[str]:
         hint = shape.cls + ("_mem" if mem else "")
         st = self.registry.struct(node.fmt, hint)
-        diag = self.consts.name(repr(tuple(node.diag("", 0, -1))), f"_R_{hint}")
-        kname = self.consts.name(f'(("", {node.kind()}),)', f"_K_{hint}")
+        diag = self.ref_const(DefinedType(td.name))
+        mem_arg = ", True" if mem else ""
         dec = self.dec_fn(td, mem)
         enc = self.enc_fn(td, mem)
         lines = [f"def {dec}(b: bytes, o: int) -> tuple[{shape.cls}, int]:",
                  f"    if len(b) - o < {node.size}:",
-                 f"        raise short(b, o, {diag})",
+                 f"        raise diagnose(b, o, {diag}{mem_arg})",
                  f"    t = {st}.unpack_from(b, o)"]
         expr = node.dec("t", 0, 0)
         if node.checked:
             lines += ["    try:", f"        return {expr}, o + {node.size}", "    except INVALID:",
-                      f"        raise invalid(b, o, {diag}) from None"]
+                      f"        raise diagnose(b, o, {diag}{mem_arg}) from None"]
         else:
             lines.append(f"    return {expr}, o + {node.size}")
         lines += ["", "", f"def {enc}(v: {shape.cls}, out: bytearray) -> None:", "    try:",
                   f"        out += {st}.pack({', '.join(node.enc('v', 0))})",
                   "    except ENC_ERRORS as x:",
-                  f"        raise enc_error({kname}, (v,), x) from None"]
+                  f'        raise enc_error((("", {diag}),), (v,), x) from None']
         return lines
 
     def _decoder(self, td: TypeDef, shape: TypeShape) -> list[str]:

@@ -35,6 +35,7 @@ from idlgen.ir.model import (
 from idlgen.targets.python import names
 from idlgen.targets.python.anchor_errors import ANCHOR_ERRORS
 from idlgen.targets.python.codegen import Codegen, ind
+from idlgen.targets.python.schema import ref_schema
 from idlgen.targets.python.shapes import Shapes
 from idlgen.targets.python.types_view import docstring, uses_memory
 
@@ -521,42 +522,14 @@ def _error_classes(program: Program) -> dict[str, str]:
 
 # ---- json bridge -------------------------------------------------------------------------------------
 
-def ref_schema(ref: TypeRef) -> Any:
-    match ref:
-        case PrimType(prim=p):
-            return p.value
-        case VecType(inner=inner):
-            return ("vec", ref_schema(inner))
-        case OptionType(inner=inner):
-            return ("option", ref_schema(inner))
-        case COptionType(inner=inner):
-            return ("option", ref_schema(inner))
-        case ArrayType(inner=inner, length=length):
-            return ("array", ref_schema(inner), length)
-        case DefinedType(name=name):
-            return ("defined", name)
-        case _:
-            assert_never(ref)
-
-
 def bridge_view(program: Program, shapes: Shapes) -> dict[str, Any]:
     entries: list[str] = []
     for td in program.types:
         shape = shapes[td.name]
-        if isinstance(td.body, StructBody):
-            fields = tuple((f.name, a, ref_schema(f.type)) for f, a in zip(td.body.fields, shape.fields, strict=True))
-            kind = {StructKind.NAMED: "struct", StructKind.TUPLE: "tuple", StructKind.UNIT: "struct"}[td.body.kind]
-            entries.append(f"    {td.name!r}: ({kind!r}, {shape.cls}, {_fmt(fields)}),")
-        elif isinstance(td.body, EnumBody) and td.body.is_unit_only:
-            entries.append(f"    {td.name!r}: ('enum', {shape.cls}, {_fmt(tuple(v.name for v in td.body.variants))}),")
+        if shape.is_data_enum:
+            entries.append(f"    {td.name!r}: ({', '.join(vs.cls for vs in shape.variants)},),")
         else:
-            variants = []
-            for vs in shape.variants:
-                v = vs.variant
-                fs = tuple((f.name, a, ref_schema(f.type)) for f, a in zip(v.fields, vs.fields, strict=True))
-                vkind = v.kind.value
-                variants.append(f"({v.name!r}, {vs.cls}, {vkind!r}, {_fmt(fs)})")
-            entries.append(f"    {td.name!r}: ('union', None, ({', '.join(variants)},)),")
+            entries.append(f"    {td.name!r}: {shape.cls},")
     type_codecs = [f"    {td.name!r}: (encode_{shapes[td.name].stem}, decode_{shapes[td.name].stem}),"
                    for td in program.types]
     acct = [f"    {a.name!r}: {a.type!r}," for a in program.accounts]

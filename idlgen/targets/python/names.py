@@ -25,7 +25,7 @@ MODULE_RESERVED = frozenset({
     "re", "ast", "TAG",
     # the runtime helpers the codecs import from `_borsh`
     "BOOLB", "BOOL", "M64", "Z32", "INVALID", "ENC_ERRORS", "bad_ctag", "bad_tag", "bad", "pkb", "pk", "short",
-    "invalid_elems", "invalid", "trailing", "r_str", "r_bytes", "r_len", "w_str", "w_bytes", "w_len", "seq",
+    "diagnose", "diagnose_fields", "trailing", "r_str", "r_bytes", "r_len", "w_str", "w_bytes", "w_len", "seq",
     "fixed", "enc_elems_error", "enc_error", "check_discriminator", "U32",
 })
 

@@ -6,8 +6,7 @@ structs made only of flat fields, COption of a flat value) is read and written b
 - `fmt`   the struct format characters (little-endian, no implicit alignment; padding as `x`),
 - `dec`   a Python expression building the value from the unpacked tuple,
 - `enc`   the argument expressions `Struct.pack` needs for a value,
-- `diag`  the facts the runtime needs to explain a failure (path, offset, size, check), evaluated
-          only after the fast path raised, so the hot path pays nothing for good error messages.
+Failures are explained off the hot path by the runtime (`_borsh.diagnose`, from the schema).
 
 Two contexts: Borsh (packed, fields back to back) and memory (`mem`, Rust repr(C) offsets and
 padding from `TypeDef.c_layout`, for zero-copy accounts).
@@ -37,11 +36,6 @@ from idlgen.ir.model import (
 from idlgen.targets.python.shapes import Shapes
 
 UNROLL = 8  # arrays of composite elements up to this length are unrolled; longer ones use iter_unpack
-
-# Decode diagnostics, one tuple per checked item: (path, offset, size, check, guard).
-# check: () | ("bool",) | ("tag", variants, type name) | ("nan", "f"|"d") | ("ctag",) |
-#        ("elems", element size, count, element items). guard: offset of an enclosing COption tag or -1.
-Diag = tuple[str, int, int, tuple[object, ...], int]
 
 _INT_CODES = {Prim.U8: "B", Prim.I8: "b", Prim.U16: "H", Prim.I16: "h", Prim.U32: "I", Prim.I32: "i",
               Prim.U64: "Q", Prim.I64: "q", Prim.F32: "f", Prim.F64: "d", Prim.BOOL: "B"}
@@ -86,12 +80,7 @@ class Node:
     def zeros(self) -> list[str]:
         raise NotImplementedError
 
-    def diag(self, seg: str, rel: int, guard: int) -> list[Diag]:
-        raise NotImplementedError
 
-    def kind(self) -> str:
-        """Encode-side description for `_borsh.enc_error` (a Python literal)."""
-        raise NotImplementedError
 
     @property
     def checked(self) -> bool:
@@ -151,17 +140,7 @@ class PrimNode(Node):
             return ["0.0"]
         return ["0"]
 
-    def diag(self, seg: str, rel: int, guard: int) -> list[Diag]:
-        p = self.prim
-        check: tuple[object, ...] = ()
-        if p is Prim.BOOL:
-            check = ("bool",)
-        elif p.is_float:
-            check = ("nan", _INT_CODES[p])
-        return [(seg, rel, self.size, check, guard)]
 
-    def kind(self) -> str:
-        return repr(self.prim.value)
 
     @property
     def checked(self) -> bool:
@@ -198,11 +177,7 @@ class BytesNode(Node):
     def zeros(self) -> list[str]:
         return [f"bytes({self.size})"]
 
-    def diag(self, seg: str, rel: int, guard: int) -> list[Diag]:
-        return [(seg, rel, self.size, (), guard)]
 
-    def kind(self) -> str:
-        return f'("bytes", {self.size})'
 
 
 @dataclass
@@ -225,11 +200,7 @@ class EnumNode(Node):
     def zeros(self) -> list[str]:
         return ["0"]
 
-    def diag(self, seg: str, rel: int, guard: int) -> list[Diag]:
-        return [(seg, rel, 1, ("tag", self.count, self.label), guard)]
 
-    def kind(self) -> str:
-        return f'("enum", {self.count})'
 
     @property
     def checked(self) -> bool:
@@ -260,16 +231,7 @@ class ArrayNode(Node):
     def zeros(self) -> list[str]:
         return self.inner.zeros() * self.length
 
-    def diag(self, seg: str, rel: int, guard: int) -> list[Diag]:
-        if not self.inner.checked:
-            return [(seg, rel, self.size, (), guard)]
-        out: list[Diag] = []
-        for k in range(self.length):
-            out.extend(self.inner.diag(f"{seg}[{k}]", rel + k * self.inner.size, guard))
-        return out
 
-    def kind(self) -> str:
-        return f'("array", {self.inner.kind()}, {self.length})'
 
     @property
     def checked(self) -> bool:
@@ -297,14 +259,7 @@ class UnrolledNode(Node):
     def zeros(self) -> list[str]:
         return self.inner.zeros() * self.length
 
-    def diag(self, seg: str, rel: int, guard: int) -> list[Diag]:
-        out: list[Diag] = []
-        for k in range(self.length):
-            out.extend(self.inner.diag(f"{seg}[{k}]", rel + k * self.inner.size, guard))
-        return out
 
-    def kind(self) -> str:
-        return f'("array", {self.inner.kind()}, {self.length})'
 
     @property
     def checked(self) -> bool:
@@ -332,14 +287,7 @@ class BlockNode(Node):
     def zeros(self) -> list[str]:
         return [f"bytes({self.size})"]
 
-    def diag(self, seg: str, rel: int, guard: int) -> list[Diag]:
-        check: tuple[object, ...] = ()
-        if self.inner.checked:
-            check = ("elems", self.inner.size, self.length, tuple(self.inner.diag("", 0, -1)))
-        return [(seg, rel, self.size, check, guard)]
 
-    def kind(self) -> str:
-        return f'("array", {self.inner.kind()}, {self.length})'
 
     @property
     def checked(self) -> bool:
@@ -369,15 +317,7 @@ class StructNode(Node):
     def zeros(self) -> list[str]:
         return [z for _, _, n, _ in self.fields for z in n.zeros()]
 
-    def diag(self, seg: str, rel: int, guard: int) -> list[Diag]:
-        out: list[Diag] = []
-        for name, _, n, off in self.fields:
-            out.extend(n.diag(f"{seg}.{name}", rel + off, guard))
-        return out
 
-    def kind(self) -> str:
-        inner = ", ".join(f'({attr!r}, ".{name}", {n.kind()})' for name, attr, n, _ in self.fields)
-        return f'("struct", ({inner}{"," if len(self.fields) == 1 else ""}))'
 
     @property
     def checked(self) -> bool:
@@ -403,11 +343,7 @@ class COptionNode(Node):
     def zeros(self) -> list[str]:
         return ["0", *self.inner.zeros()]
 
-    def diag(self, seg: str, rel: int, guard: int) -> list[Diag]:
-        return [(seg, rel, 4, ("ctag",), guard), *self.inner.diag(seg, rel + self.value_offset, rel)]
 
-    def kind(self) -> str:
-        return f'("option", {self.inner.kind()})'
 
     @property
     def checked(self) -> bool:

@@ -19,6 +19,7 @@ def docstring(lines: tuple[str, ...] | list[str], indent: str, fallback: str = "
     if not body:
         return []
     body = [line.replace("\\", "\\\\").replace('"""', '\\"\\"\\"') for line in body]
+    body[-1] = body[-1][:-1] + '\\"' if body[-1].endswith('"') else body[-1]
     if len(body) == 1:
         return [f'{indent}"""{body[0]}"""']
     return [f'{indent}"""{body[0]}', *[f"{indent}{line}" if line else "" for line in body[1:]], f'{indent}"""']
