@@ -24,7 +24,8 @@ from idlgen.targets.base import ProgramNames, RenderContext
 from idlgen.targets.python import render_package
 
 ROOT = Path(__file__).resolve().parents[2]
-SUBMODULES = ("_schema", "types", "accounts", "events", "instructions", "errors", "families", "constants", "json_bridge")
+SUBMODULES = ("_schema", "types", "accounts", "events", "instructions", "errors", "families", "constants",
+              "json_bridge")
 
 
 def configured_families(idl_path: Path) -> tuple[FamilySpec, ...]:
