@@ -86,6 +86,7 @@ def simtest(*, deployed: str, candidate: str, program_so: str | None, program_id
         raise IdlgenError("give --allowed-versions or --config-account, not both")
     cand = load_idl(candidate, fallback=_single_configured_program())
     dep = load_idl(deployed, fallback=cand.config)
+    vm = load_vm(Path(program_so), program_id or dep.program.address) if program_so else None
     emit_config = {f.spec.stem: f.emit_version for f in (cand.config.families if cand.config else ())
                    if f.emit_version is not None}
     with codec_workspace() as ws:
@@ -119,8 +120,7 @@ def simtest(*, deployed: str, candidate: str, program_so: str | None, program_id
                 first_bad = phase.title.split(":")[0]
         program_bad = False
         if program_so is not None:
-            program_bad = run_program_level(sim, dep.program, cand_codec, opts, so=Path(program_so),
-                                            program_id=program_id)
+            program_bad = run_program_level(sim, dep.program, cand_codec, opts, vm=vm)
     if first_bad or program_bad:
         what = f"{first_bad} would fail" if first_bad else "the deployed program rejects candidate bytes"
         click.echo(f"simtest: {what}", err=True)
@@ -175,18 +175,22 @@ def read_gate_account(codec: Any, path: str) -> tuple[bytes, int, str]:
     return data, mask, gate.account
 
 
-def run_program_level(sim: Any, deployed: Any, cand_codec: Any, opts: Any, *, so: Path,
-                      program_id: str | None) -> bool:
-    """Send the candidate's instructions to the binary; returns True when something was wrong."""
+def load_vm(so: Path, pid: str | None) -> Any:
+    """The deployed binary in LiteSVM (checked before any other work, so bad input fails first)."""
     from idlgen.diagnostics import IdlgenError
-    from idlgen.tools import simtest as st
-    from idlgen.tools.svm import ProgramVM, Verdict
+    from idlgen.tools.svm import ProgramVM
 
-    pid = program_id or deployed.address
     if not pid:
         raise IdlgenError("the deployed IDL has no program address: pass --program-id (the id the binary was "
                           "built with; Anchor refuses any other with error 4100)")
-    vm = ProgramVM(so, pid)
+    return ProgramVM(so, pid, shown=str(so))
+
+
+def run_program_level(sim: Any, deployed: Any, cand_codec: Any, opts: Any, *, vm: Any) -> bool:
+    """Send the candidate's instructions to the binary; returns True when something was wrong."""
+    from idlgen.tools import simtest as st
+    from idlgen.tools.svm import Verdict
+
     expect: dict[tuple[str, int], bool] = {}
     for plan in sim.plans:
         dep_versions = plan.deployed.versions if plan.deployed else ()
@@ -194,7 +198,7 @@ def run_program_level(sim: Any, deployed: Any, cand_codec: Any, opts: Any, *, so
             expect[(plan.stem, v)] = v in dep_versions and (opts.allowed is None or st.mask_allows(opts.allowed, v))
     sent = st.program_level(vm, deployed, cand_codec, opts, expect)
     bad = [s for s in sent if not s.ok]
-    click.echo(f"Program level: {so.name} loaded as {pid} in LiteSVM, {len(sent)} instruction(s) sent: "
+    click.echo(f"Program level: {vm.shown} loaded as {vm.program_id} in LiteSVM, {len(sent)} instruction(s) sent: "
                f"{'PASS' if not bad else 'FAIL'}")
     for s in sent:
         mark = "ok  " if s.ok else "FAIL"

@@ -12,6 +12,9 @@ solders is imported inside the functions, so importing this module costs nothing
 from __future__ import annotations
 
 import enum
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -92,6 +95,7 @@ class ProgramVM:
         from solders.pubkey import Pubkey
 
         shown = shown or (str(program) if isinstance(program, Path) else "program")
+        self.shown = shown
         try:
             self.program_id = Pubkey.from_string(program_id)
         except ValueError:
@@ -107,7 +111,8 @@ class ProgramVM:
             raise IdlgenError("not an ELF file (a compiled Solana program is an SBF ELF .so)", file=shown)
         self.svm = LiteSVM()
         try:
-            self.svm.add_program(self.program_id, elf)
+            with _quiet_stderr():  # Rust's panic hook would print a backtrace before our one-line error
+                self.svm.add_program(self.program_id, elf)
         except BaseException as exc:  # a malformed ELF panics (pyo3 PanicException derives BaseException)
             if isinstance(exc, KeyboardInterrupt | SystemExit):
                 raise
@@ -199,6 +204,23 @@ class ProgramVM:
     def account_data(self, key: Pubkey) -> bytes | None:
         acc = self.svm.get_account(key)
         return None if acc is None else bytes(acc.data)
+
+
+@contextmanager
+def _quiet_stderr() -> Iterator[None]:
+    """Silence file descriptor 2 (native code writes there directly, past sys.stderr)."""
+    try:
+        saved = os.dup(2)
+    except OSError:
+        yield
+        return
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 def _short(text: str, limit: int = 160) -> str:
