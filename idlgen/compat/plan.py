@@ -132,7 +132,7 @@ def _hard(c: Comparison, hard: Sequence[Finding]) -> list[str]:
             "3. **Upgrade** both sides together: deploy the program, then the relayer and matching engine built "
             "from the new IDL (and every account/event reader)."]
     if state:
-        accts = sorted({s for f in state for s in f.sites} or {f.subject for f in state})
+        accts = sorted({s for f in state for s in (f.sites or (f"account `{f.subject.split('.')[1]}`",))})
         out.append("   - Migrate existing accounts whose layout changed: " + ", ".join(accts) + ".")
     for f in fams:
         out.append(f"   - Set {_gate(f)} = {mask(f.new_versions)} (versions {', '.join(map(str, f.new_versions))}).")

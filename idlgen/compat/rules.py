@@ -225,6 +225,14 @@ def catalog_markdown() -> str:
         "(old and new coexist: a phased rollout works) or `hard` (existing bytes can no longer be read or produced "
         "compatibly: stop the world or a new family version).",
         "",
+        "```",
+        "idlgen diff HEAD~1:idl/program.json idl/program.json   # each side: a path or REV:path, either IDL format",
+        "idlgen diff --base origin/main --format github         # every configured IDL at REV vs the working tree",
+        "idlgen diff old.json new.json --format markdown        # a pull-request comment",
+        "idlgen diff old.json new.json --plan                   # the upgrade plan (phased or stop-the-world)",
+        "idlgen diff old.json new.json --fail-on soft           # exit 1 at or above soft",
+        "```",
+        "",
         "Rollout \"by direction\" depends on where the changed thing flows: into the program (instruction "
         "arguments, versioned batches) the program is deployed first; out of it (accounts, events, return data) "
         "readers are upgraded first. A type change is reported once per kind of place that reaches it, so a type "
