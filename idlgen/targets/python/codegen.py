@@ -15,6 +15,7 @@ Generated functions:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import assert_never
 
@@ -147,8 +148,10 @@ class Codegen:
             steps.append((run, None, ""))
         return steps
 
-    def decode_body(self, fields: Sequence[Field], attrs: Sequence[str], build: str, hint: str) -> list[str]:
-        """Statements reading `fields` from (b, o) into locals and returning `build(locals), o`."""
+    def decode_body(self, fields: Sequence[Field], attrs: Sequence[str], build: str, hint: str, *,
+                    assign_to: str | None = None, sfx: str = "", inline: int = 2) -> list[str]:
+        """Statements reading `fields` from (b, o) into locals, then `return build(locals), o`
+        (or, with `assign_to`, `<assign_to> = build(locals)`: the body inlined at a call site)."""
         lines: list[str] = []
         names: list[str] = []
         for k, (run, f, attr) in enumerate(self._runs(fields, attrs)):
@@ -157,38 +160,50 @@ class Codegen:
                 size = sum(node.size for _, _, node in run)
                 st = self.registry.struct(fmt, f"{hint}_{k}")
                 diag = self.run_table(run, f"{hint}_{k}")
-                lines.append(f"if len(b) - o < {size}:")
-                lines.append(f"    raise diagnose_fields(b, o, {diag})")
-                exprs: list[str] = []
-                i = 0
-                for _, _, node in run:
-                    exprs.append(node.dec("t", i, 0))
-                    i += node.nslots
-                loc = [f"x_{a}" for _, a, _ in run]
-                names.extend(loc)
-                checked = any(node.checked for _, _, node in run)
-                if all(e == f"t[{j}]" for j, e in enumerate(exprs)) and len(exprs) == i:
-                    lines.append(f"{', '.join(loc)}, = {st}.unpack_from(b, o)")
-                else:
-                    lines.append(f"t = {st}.unpack_from(b, o)")
-                    assigns = [f"{n} = {e}" for n, e in zip(loc, exprs, strict=True)]
-                    if checked:
-                        lines.append("try:")
-                        lines.extend(ind(assigns))
-                        lines.append("except INVALID:")
-                        lines.append(f"    raise diagnose_fields(b, o, {diag}) from None")
-                    else:
-                        lines.extend(assigns)
+                locs = [f"x_{a}{sfx}" for _, a, _ in run]
+                lines += self._unpack_run(run, st, locs, f"raise diagnose_fields(b, o, {diag})", sfx)
+                names.extend(f"x_{a}{sfx}" for _, a, _ in run)
                 lines.append(f"o += {size}")
             else:
-                local = f"x_{attr}"
+                local = f"x_{attr}{sfx}"
                 names.append(local)
                 lines.append("try:")
-                lines.extend(ind(self.decode_value(f.type, local, 0, declare=True, sfx=f"_{attr}")))
+                lines.extend(ind(self.decode_value(f.type, local, 0, declare=True, sfx=f"_{attr}{sfx}",
+                                                   inline=inline)))
                 lines.append("except DecodeError as e:")
                 lines.append(f"    raise e.at({'.' + f.name!r}) from None")
-        lines.append(f"return {build}({', '.join(names)}), o")
+        if assign_to is None:
+            lines.append(f"return {build}({', '.join(names)}), o")
+        else:
+            lines.append(f"{assign_to} = {build}({', '.join(names)})")
         return lines
+
+    def _unpack_run(self, run: Sequence[tuple[Field, str, Node]], st: str, locs: list[str], fail: str,
+                    sfx: str) -> list[str]:
+        """Unpack one run into the locals `locs`: straight into them when every field is one slot taken
+        as is, else into one local per slot (`r<i>`) and then the conversions."""
+        exprs: list[str] = []
+        i = 0
+        for _, _, node in run:
+            exprs.append(node.dec("T_", i, 0))
+            i += node.nslots
+        if all(e == f"T_[{j}]" for j, e in enumerate(exprs)) and len(exprs) == i:
+            out = [f"{', '.join(locs)}, = {st}.unpack_from(b, o)"]
+            return ["try:", *ind(out), "except struct.error:", f"    {fail} from None"]
+        slots = [f"r{j}{sfx}" for j in range(i)]
+        for loc, e in zip(locs, exprs, strict=True):
+            if re.fullmatch(r"T_\[\d+\]", e):
+                slots[int(e[3:-1])] = loc
+        converted = [re.sub(r"\bT_\[(\d+)\]", lambda m: slots[int(m.group(1))], e) for e in exprs]
+        if any("T_[" in e for e in converted):
+            out = [f"t{sfx} = {st}.unpack_from(b, o)"]
+            converted = [e.replace("T_[", f"t{sfx}[") for e in exprs]
+        else:
+            out = [f"{', '.join(slots)}, = {st}.unpack_from(b, o)"]
+        assigns = [f"{n} = {e}" for n, e in zip(locs, converted, strict=True) if n != e]
+        # One try for the run: a short input (struct.error) and a forbidden value (bool 2, unknown tag,
+        # NaN) both end in the slow path that explains which field and where.
+        return ["try:", *ind(out + assigns), "except INVALID:", f"    {fail} from None"]
 
     def encode_body(self, fields: Sequence[Field], attrs: Sequence[str], v: str, hint: str) -> list[str]:
         lines: list[str] = []
@@ -216,7 +231,8 @@ class Codegen:
 
     # ---- single values (Borsh) -----------------------------------------------------------------
 
-    def decode_value(self, ref: TypeRef, dst: str, depth: int, declare: bool = False, sfx: str = "") -> list[str]:
+    def decode_value(self, ref: TypeRef, dst: str, depth: int, *, declare: bool = False, sfx: str = "",
+                     inline: int = 0) -> list[str]:
         """Statements decoding one value of `ref` at (b, o) into the local `dst`, advancing `o`.
 
         Errors raised here carry paths relative to the value (`[3].price`), the caller adds its own.
@@ -227,17 +243,21 @@ class Codegen:
         if node is not None:
             diag = self.ref_const(ref)
             st = self.registry.struct(node.fmt, _hint(ref, self.shapes))
-            out = [f"if len(b) - o < {node.size}:",
-                   f"    raise diagnose(b, o, {diag})",
-                   f"{t} = {st}.unpack_from(b, o)"]
-            expr = node.dec(t, 0, depth)
-            if node.checked:
-                out += ["try:", f"    {decl} = {expr}", "except INVALID:",
-                        f"    raise diagnose(b, o, {diag}) from None"]
+            out = []
+            expr = node.dec("T_", 0, depth)
+            if expr == "T_[0]":
+                return ["try:", f"    {dst}, = {st}.unpack_from(b, o)", "except struct.error:",
+                        f"    raise diagnose(b, o, {diag}) from None", f"o += {node.size}"]
+            slots = [f"r{j}{t}" for j in range(node.nslots)]
+            if "T_[" in re.sub(r"\bT_\[(\d+)\]", "", expr):
+                out.append(f"{t} = {st}.unpack_from(b, o)")
+                expr = expr.replace("T_[", f"{t}[")
             else:
-                out.append(f"{decl} = {expr}")
-            out.append(f"o += {node.size}")
-            return out
+                out.append(f"{', '.join(slots)}, = {st}.unpack_from(b, o)")
+                expr = re.sub(r"\bT_\[(\d+)\]", lambda m: slots[int(m.group(1))], expr)
+            head = [f"{decl}"] if declare else []
+            return [*head, "try:", *ind(out), f"    {dst} = {expr}", "except INVALID:",
+                    f"    raise diagnose(b, o, {diag}) from None", f"o += {node.size}"]
         match ref:
             case PrimType(prim=Prim.STRING):
                 return [f"{decl}", f"{dst}, o = r_str(b, o)"] if declare else [f"{dst}, o = r_str(b, o)"]
@@ -269,7 +289,7 @@ class Codegen:
                 e = f"e{depth}{sfx}"
                 out = [f"{n} = r_len(b, o, {max(1, self.min_size(inner))})", "o += 4",
                        f"{decl} = []", f"{i} = 0", "try:", f"    for {i} in range({n}):"]
-                out += ind(self.decode_value(inner, e, depth + 1, declare=False, sfx=sfx), 2)
+                out += ind(self.decode_value(inner, e, depth + 1, declare=False, sfx=sfx, inline=inline), 2)
                 out += [f"        {dst}.append({e})", "except DecodeError as e:",
                         f'    raise e.at(f"[{{{i}}}]") from None']
                 return out
@@ -277,15 +297,16 @@ class Codegen:
                 i = f"_i{depth}{sfx}"
                 e = f"e{depth}{sfx}"
                 out = [f"{decl} = []", f"{i} = 0", "try:", f"    for {i} in range({length}):"]
-                out += ind(self.decode_value(inner, e, depth + 1, sfx=sfx), 2)
+                out += ind(self.decode_value(inner, e, depth + 1, sfx=sfx, inline=inline), 2)
                 out += [f"        {dst}.append({e})", "except DecodeError as e:",
                         f'    raise e.at(f"[{{{i}}}]") from None']
                 return out
             case OptionType(inner=inner):
+                g = f"g{depth}{sfx}"
                 out = ([f"{decl}"] if declare else []) + [
-                    "if len(b) - o < 1:", "    raise short(b, o, 1)",
-                    "o += 1", "if b[o - 1] == 0:", f"    {dst} = None", "elif b[o - 1] == 1:"]
-                out += ind(self.decode_value(inner, dst, depth + 1, sfx=sfx))
+                    "try:", f"    {g} = b[o]", "except IndexError:", "    raise short(b, o, 1) from None",
+                    "o += 1", f"if {g} == 0:", f"    {dst} = None", f"elif {g} == 1:"]
+                out += ind(self.decode_value(inner, dst, depth + 1, sfx=sfx, inline=inline))
                 out += ["else:", '    raise bad_tag(b, o - 1, "Option")']
                 return out
             case COptionType(inner=inner):
@@ -300,7 +321,10 @@ class Codegen:
                 return out
             case DefinedType(name=name):
                 td = self.program.type(name)
-                return ([f"{decl}"] if declare else []) + [f"{dst}, o = {self.dec_fn(td)}(b, o)"]
+                head = [f"{decl}"] if declare else []
+                if self._inlinable(td, inline):
+                    return head + self._inline_defined(td, dst, sfx, inline)
+                return [*head, f"{dst}, o = {self.dec_fn(td)}(b, o)"]
             case _:
                 assert_never(ref)
 
@@ -362,6 +386,51 @@ class Codegen:
             case _:
                 assert_never(ref)
 
+    def _inlinable(self, td: TypeDef, inline: int) -> bool:
+        """Small types whose decoding is copied into the caller (saves a call per element): structs
+        with `inline` >= 2 (their fields may inline once more), data enums of flat variants with >= 1."""
+        if isinstance(td.body, StructBody):
+            return inline >= 2 and len(td.body.fields) <= 24
+        if inline < 1 or td.body.is_unit_only:
+            return False
+        return len(td.body.variants) <= 16 and all(
+            all(self.flat.node(f.type) is not None for f in v.fields) for v in td.body.variants)
+
+    def _inline_defined(self, td: TypeDef, dst: str, sfx: str, inline: int) -> list[str]:
+        shape = self.shapes[td.name]
+        if isinstance(td.body, StructBody):
+            return self.decode_body(td.body.fields, shape.fields, shape.cls, shape.cls, assign_to=dst,
+                                    sfx=f"{sfx}_", inline=inline - 1)
+        body: EnumBody = td.body
+        g = f"g{sfx}"
+        diag = self.ref_const(DefinedType(td.name))
+        out = [f"{g} = b[o]"]
+        for k, vs in enumerate(shape.variants):
+            idx = body.variants.index(vs.variant)
+            out.append(f"{'if' if k == 0 else 'elif'} {g} == {idx}:")
+            if not vs.variant.fields:
+                out.append(f"    {dst} = {vs.cls}()")
+                continue
+            run = [(f, a, self.flat.node(f.type)) for f, a in zip(vs.variant.fields, vs.fields, strict=True)]
+            nodes = [(f, a, n) for f, a, n in run if n is not None]
+            size = sum(n.size for _, _, n in nodes)
+            st = self.registry.struct("".join(n.fmt for _, _, n in nodes), f"{vs.cls}_0")
+            locs = [f"x_{a}{sfx}_" for _, a, _ in nodes]
+            exprs: list[str] = []
+            i = 0
+            for _, _, n in nodes:
+                exprs.append(n.dec("T_", i, 0).replace("T_[", f"r{sfx}["))
+                i += n.nslots
+            if all(e == f"r{sfx}[{j}]" for j, e in enumerate(exprs)) and len(exprs) == i:
+                out.append(f"    {', '.join(locs)}, = {st}.unpack_from(b, o + 1)")
+            else:
+                out.append(f"    r{sfx} = {st}.unpack_from(b, o + 1)")
+                out += [f"    {loc} = {e}" for loc, e in zip(locs, exprs, strict=True)]
+            out += [f"    o += {size}", f"    {dst} = {vs.cls}({', '.join(locs)})"]
+        out += ["else:", "    bad()"]
+        # any failure (no tag byte, unknown tag, short variant body) is explained by the slow path
+        return ["try:", *ind(out), "except INVALID:", f"    raise diagnose(b, o, {diag}) from None", "o += 1"]
+
     # ---- whole types ---------------------------------------------------------------------------
 
     def type_functions(self, td: TypeDef) -> list[str]:
@@ -386,16 +455,13 @@ class Codegen:
         mem_arg = ", True" if mem else ""
         dec = self.dec_fn(td, mem)
         enc = self.enc_fn(td, mem)
-        lines = [f"def {dec}(b: bytes, o: int) -> tuple[{shape.cls}, int]:",
-                 f"    if len(b) - o < {node.size}:",
-                 f"        raise diagnose(b, o, {diag}{mem_arg})",
-                 f"    t = {st}.unpack_from(b, o)"]
         expr = node.dec("t", 0, 0)
-        if node.checked:
-            lines += ["    try:", f"        return {expr}, o + {node.size}", "    except INVALID:",
-                      f"        raise diagnose(b, o, {diag}{mem_arg}) from None"]
-        else:
-            lines.append(f"    return {expr}, o + {node.size}")
+        lines = [f"def {dec}(b: bytes, o: int) -> tuple[{shape.cls}, int]:",
+                 "    try:",
+                 f"        t = {st}.unpack_from(b, o)",
+                 f"        return {expr}, o + {node.size}",
+                 "    except INVALID:",
+                 f"        raise diagnose(b, o, {diag}{mem_arg}) from None"]
         lines += ["", "", f"def {enc}(v: {shape.cls}, out: bytearray) -> None:", "    try:",
                   f"        out += {st}.pack({', '.join(node.enc('v', 0))})",
                   "    except ENC_ERRORS as x:",
