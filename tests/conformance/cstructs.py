@@ -132,27 +132,29 @@ class CEmitter:
         return "\n".join(lines)
 
     # --- memory images of values ---------------------------------------------------------------
-    def fill_statements(self, name: str, value: Any, lvalue: str) -> list[str]:
-        """C statements storing canonical `value` of TypeDef `name` into `lvalue` (already zeroed)."""
-        out: list[str] = []
-        self._fill_def(name, value, lvalue, out)
-        return out
+    def leaf_writes(self, name: str, value: Any) -> list[tuple[str, bytes]]:
+        """(member designator, little-endian bytes) for every non-zero leaf of canonical `value` of
+        TypeDef `name`. The leaf bytes are the plain machine representation (LE integers, IEEE floats,
+        raw pubkey); where each leaf lands is left to the C compiler (`offsetof` of the designator)."""
+        out: list[tuple[str, bytes]] = []
+        self._fill_def(name, value, "", out)
+        return [(path.lstrip("."), raw) for path, raw in out if any(raw)]
 
-    def _fill_def(self, name: str, v: Any, lv: str, out: list[str]) -> None:
+    def _fill_def(self, name: str, v: Any, lv: str, out: list[tuple[str, bytes]]) -> None:
         td = self.program.type(name)
         if isinstance(td.body, EnumBody):
             idx = next(i for i, var in enumerate(td.body.variants) if var.name == v)
-            out.append(f"{lv} = {idx};")
+            out.append((lv, bytes([idx])))
             return
         body = td.body
         for i, f in enumerate(body.fields):
             fv = v[i] if body.kind is StructKind.TUPLE else v[f.name]
             self._fill(f.type, fv, f"{lv}.f{i}", out)
 
-    def _fill(self, t: TypeRef, v: Any, lv: str, out: list[str]) -> None:
+    def _fill(self, t: TypeRef, v: Any, lv: str, out: list[tuple[str, bytes]]) -> None:
         match t:
             case PrimType(prim=p):
-                out.append(_assign_prim(p, v, lv))
+                out.append((lv, _leaf_bytes(p, v)))
             case ArrayType(inner=inner):
                 for i, x in enumerate(v):
                     self._fill(inner, x, f"{lv}[{i}]", out)
@@ -160,32 +162,28 @@ class CEmitter:
                 self._fill_def(name, v, lv, out)
             case COptionType(inner=inner):
                 if v is not None:
-                    out.append(f"{lv}.tag = 1;")
+                    out.append((f"{lv}.tag", (1).to_bytes(4, "little")))
                     self._fill(inner, v, f"{lv}.v", out)
             case _:
                 raise TypeError(f"no zero-copy value for {t!r}")
 
 
-def _assign_prim(p: Prim, v: Any, lv: str) -> str:
+def _leaf_bytes(p: Prim, v: Any) -> bytes:
     from tests.support.values import b58decode
 
     if p is Prim.PUBKEY:
         raw = b58decode(v)
-        return f'memcpy({lv}.b, "{_c_bytes(raw)}", 32);'
+        assert len(raw) == 32
+        return raw
     if p is Prim.BOOL:
-        return f"{lv} = {1 if v else 0};"
-    if p.is_float:
-        if p is Prim.F32:
-            bits = struct.unpack("<I", struct.pack("<f", v))[0]
-            return f"{{ uint32_t b = {bits}u; memcpy(&{lv}, &b, 4); }}"
-        bits = struct.unpack("<Q", struct.pack("<d", v))[0]
+        return bytes([1 if v else 0])
+    if p is Prim.F32:
+        return struct.pack("<f", v)
+    if p is Prim.F64:
         assert not math.isnan(v)
-        return f"{{ uint64_t b = {bits}ull; memcpy(&{lv}, &b, 8); }}"
-    if p.bits > 64:
-        raw = (v % (1 << p.bits)).to_bytes(p.bits // 8, "little")
-        return f'memcpy(&{lv}, "{_c_bytes(raw)}", {p.bits // 8});'
-    u = v % (1 << p.bits)
-    return f"{{ uint64_t b = {u}ull; memcpy(&{lv}, &b, {p.bits // 8}); }}"
+        return struct.pack("<d", v)
+    n = p.bits // 8
+    return (v % (1 << p.bits)).to_bytes(n, "little")
 
 
 def _c_bytes(raw: bytes) -> str:
@@ -194,16 +192,20 @@ def _c_bytes(raw: bytes) -> str:
 
 def image_source(em: CEmitter, values: list[tuple[str, Any]]) -> str:
     """A C program printing, one hex line per (type name, canonical value), the memory image of the value
-    in a zeroed object of that type (padding stays zero, as in a freshly created zero-copy account)."""
-    parts = [em.emit_all()]
+    in a zeroed object of that type (padding stays zero, as in a freshly created zero-copy account).
+    Each value is a static table of (offsetof(designator), bytes) writes: cheap for gcc to compile."""
+    parts = [em.emit_all(), "struct w { size_t off; size_t n; const char *b; };",
+             "static void dump(const void *p, size_t n) {\n    const unsigned char *b = p;\n"
+             "    for (size_t i = 0; i < n; i++) printf(\"%02x\", b[i]);\n    printf(\"\\n\");\n}",
+             "static void apply(void *s, const struct w *w, size_t n) {\n"
+             "    for (size_t i = 0; i < n; i++) memcpy((char *)s + w[i].off, w[i].b, w[i].n);\n}"]
     calls = []
     for i, (name, value) in enumerate(values):
         c = em.emit(name)
-        body = "\n    ".join(em.fill_statements(name, value, "(*s)"))
-        parts.append(f"static void img{i}(void) {{\n    static {c} obj; {c} *s = &obj;\n    memset(s, 0, sizeof *s);\n"
-                     f"    {body}\n    dump(s, sizeof *s);\n}}")
-        calls.append(f"    img{i}();")
-    dump = ("static void dump(const void *p, size_t n) {\n    const unsigned char *b = p;\n"
-            "    for (size_t i = 0; i < n; i++) printf(\"%02x\", b[i]);\n    printf(\"\\n\");\n}")
-    parts.insert(1, dump)
+        rows = [f'    {{{f"offsetof({c}, {path})" if path else "0"}, {len(raw)}, "{_c_bytes(raw)}"}},'
+                for path, raw in em.leaf_writes(name, value)]
+        rows.append("    {0, 0, \"\"},")  # keeps the table non-empty
+        parts.append(f"static const struct w W{i}[] = {{\n" + "\n".join(rows) + "\n};")
+        parts.append(f"static {c} O{i};")
+        calls.append(f"    apply(&O{i}, W{i}, sizeof W{i} / sizeof W{i}[0]); dump(&O{i}, sizeof O{i});")
     return "\n\n".join(parts) + "\n\nint main(void) {\n" + "\n".join(calls) + "\n    return 0;\n}\n"
