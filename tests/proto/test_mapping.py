@@ -132,3 +132,31 @@ def _zero(program: Any) -> Any:
     from tests.support.values import samples
 
     return next(v for label, v in samples(program, "type", "Everything", seed=1, n_random=0) if label == "zero")
+
+
+def test_named_edge_values(program: Any, tmp_path: Path) -> None:
+    conv = import_convert(program, tmp_path, "edges")
+    base = _zero(program)
+    v = dict(base, u64=2**64 - 1, i128=-(2**127), u128=2**128 - 1, u256=2**256 - 1, i256=-(2**255),
+             big=-(2**127), f32=-0.0, f64=5e-324, key="11111111111111111111111111111112")
+    back = roundtrip(conv, "type", "Everything", v)
+    assert back == v and str(back["f32"]) == "-0.0" and back["f64"] == 5e-324
+    msg = conv.value_to_proto("type", "Everything", v)
+    assert msg.i128 == b"\x00" * 15 + b"\x80" and msg.u256 == b"\xff" * 32 and msg.key == bytes(31) + b"\x01"
+    for f32 in (float("inf"), float("-inf"), 3.4028234663852886e38):
+        assert roundtrip(conv, "type", "Everything", dict(v, f32=f32))["f32"] == f32
+    err = conv.ProtoConversionError
+    with pytest.raises(err, match=r"^Everything\.f32: 0\.1 is not exactly representable as f32$"):
+        conv.value_to_proto("type", "Everything", dict(v, f32=0.1))
+    with pytest.raises(err, match=r"^Everything\.f64: NaN is not a valid f64"):
+        conv.value_to_proto("type", "Everything", dict(v, f64=float("nan")))
+    msg.f64 = float("nan")
+    with pytest.raises(err, match=r"^Everything\.f64: NaN is not a valid f64"):
+        conv.value_from_proto("type", "Everything", msg)
+    msg.f64 = 1.0
+    del msg.matrix[2]
+    with pytest.raises(err, match=r"^Everything\.matrix: expected exactly 3 elements, got 2$"):
+        conv.value_from_proto("type", "Everything", msg)
+    msg.matrix.add().items.extend([1, 2, 3])
+    with pytest.raises(err, match=r"^Everything\.matrix\[2\]: expected exactly 2 elements, got 3$"):
+        conv.value_from_proto("type", "Everything", msg)
