@@ -81,3 +81,17 @@ def add_instruction(doc: dict[str, Any], name: str) -> None:
     new["name"] = name
     new["discriminator"] = list(hashlib.sha256(f"global:{name}".encode()).digest()[:8])
     doc["instructions"].append(new)
+
+
+def field_lines(idl: Path, type_name: str, field: str) -> range:
+    """The lines of a type's field object in an IDL written by `edit_json` (indent 2): where a report
+    about that field may point (its opening brace or its "name" line, whichever a reporter picks)."""
+    from idlgen.jsonpos import LineIndex
+
+    text = idl.read_text(encoding="utf-8")
+    doc = json.loads(text)
+    ti = next(i for i, t in enumerate(doc["types"]) if t["name"] == type_name)
+    fields = doc["types"][ti]["type"]["fields"]
+    fi = next(i for i, f in enumerate(fields) if f["name"] == field)
+    start = LineIndex(text).line_of(f"types[{ti}].type.fields[{fi}]")
+    return range(start, start + json.dumps(fields[fi], indent=2).count("\n") + 1)
