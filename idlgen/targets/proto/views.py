@@ -131,12 +131,13 @@ def convert_tables(schema: Schema) -> dict[str, list[str]]:
     messages: list[str] = []
 
     def add(m: ProtoMessage) -> None:
-        if m.role in {"enum", "envelope"}:
-            entry: tuple[Any, ...] = (m.role, m.oneof, tuple((f.key, f.name, shape_literal(f.shape))
-                                                             for f in m.fields))
-        else:
-            entry = (m.role, m.struct_kind, tuple((f.key, f.name, shape_literal(f.shape)) for f in m.fields))
-        messages.append(f"{m.full!r}: {entry!r},")
+        second = m.oneof if m.role in {"enum", "envelope"} else m.struct_kind
+        if not m.fields:
+            messages.append(f"{m.full!r}: ({m.role!r}, {second!r}, ()),")
+        else:  # one field per line: a schema change reads as a one-line diff
+            messages.append(f"{m.full!r}: ({m.role!r}, {second!r}, (")
+            messages.extend(f"    {(f.key, f.name, shape_literal(f.shape))!r}," for f in m.fields)
+            messages.append(")),")
         for n in m.nested:
             add(n)
 
