@@ -64,3 +64,57 @@ def test_program_level_needs_a_program_id(tmp_path: Path) -> None:
     r = CliRunner().invoke(main, ["simtest", "--deployed", str(light.IDL_FIXTURE), "--candidate",
                                   str(light.IDL_FIXTURE), "--program", str(so), "--samples", "1"])
     assert r.exit_code == 2 and "--program-id" in r.output
+
+
+class VersionGateVM:
+    """Stands in for the settlement binary (none is published): answers like its handler would, from the
+    version byte of settle_batch.data, so program_level's expectations can be checked both ways."""
+
+    def __init__(self, program_errors: dict[str, int], allowed: int, known: tuple[int, ...]) -> None:
+        self.errors = program_errors
+        self.allowed = allowed
+        self.known = known
+        self.sent: list[bytes] = []
+
+    def classify(self, ix: object, data: bytes, version_errors: frozenset[int]) -> tuple[Outcome, Verdict, str]:
+        self.sent.append(data)
+        name = getattr(ix, "snake", "")
+        if name != "settle_batch":
+            o = Outcome(False, 3012, "", ())
+        else:
+            version = data[len(getattr(ix, "discriminator", b"")) + 4]
+            if version not in self.known:
+                o = Outcome(False, self.errors["InvalidBatchVersion"], "", ())
+            elif not self.allowed >> (version - 1) & 1:
+                o = Outcome(False, self.errors["BatchVersionDisabled"], "", ())
+            else:
+                o = Outcome(False, 6002, "", ())  # Paused: past the version check
+        return o, o.verdict(version_errors), ""
+
+
+def test_program_level_family_versions_against_expectations(tmp_path: Path) -> None:
+    from idlgen.anchor.load import load_program
+    from idlgen.anchor.lower import FamilySpec
+    from idlgen.tools.codecs import build_codec, codec_workspace
+    from idlgen.tools.simtest import Options, program_level
+    from tests.conftest import SETTLEMENT
+
+    fams = (FamilySpec("Batch", "settle_batch.data", "GlobalConfig.allowed_batch_versions"),)
+    program = load_program(SETTLEMENT, families=fams)
+    errors = {e.name: e.code for e in program.errors}
+    opts = Options(allowed=1, allowed_source="test", emit_version=None, old_emit_version=None, samples=1)
+    with codec_workspace() as ws:
+        codec = build_codec(program, ws, "stub")
+        # the binary enables only v1, and simtest expected exactly that: every answer as predicted
+        vm = VersionGateVM(errors, allowed=1, known=(1, 2))
+        sent = program_level(vm, program, codec, opts, {("Batch", 1): True, ("Batch", 2): False})  # type: ignore[arg-type]
+        by_what = {s.what: s for s in sent}
+        assert by_what["settle_batch Batch v1"].verdict is Verdict.ACCEPTED
+        assert by_what["settle_batch Batch v2"].verdict is Verdict.REJECTED
+        assert all(s.ok for s in sent)
+        assert len(sent) == len(program.instructions) + 1  # settle_batch once per family version
+        # the binary disagrees with what the codec level predicted: that is a failure
+        vm = VersionGateVM(errors, allowed=1, known=(1,))
+        sent = program_level(vm, program, codec, opts, {("Batch", 1): True, ("Batch", 2): True})  # type: ignore[arg-type]
+        bad = [s.what for s in sent if not s.ok]
+        assert bad == ["settle_batch Batch v2"]
