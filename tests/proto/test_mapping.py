@@ -42,7 +42,9 @@ def idl() -> str:
         {"name": "Nothing", "type": {"kind": "struct"}},
         {"name": "VecU64", "type": {"kind": "struct", "fields": [{"name": "n", "type": "u8"}]}},
         {"name": "Color", "type": {"kind": "enum", "variants": [{"name": "Red"}, {"name": "Unspecified"}]}},
-        {"name": "Side", "type": {"kind": "enum", "variants": [{"name": "Bid"}, {"name": "Ask"}]}},
+        {"name": "Side", "type": {"kind": "enum", "variants": [{"name": "Bid"}, {"name": "Ask"}, {"name": "BidX"}]}},
+        # SideBid::X would be SIDE_BID_X too: enum values share the package scope
+        {"name": "SideBid", "type": {"kind": "enum", "variants": [{"name": "X"}]}},
         {"name": "Shape", "type": {"kind": "enum", "variants": [
             {"name": "Side", "fields": [{"name": "side", "type": {"defined": {"name": "Side"}}}]},
             {"name": "Variant", "fields": ["u8", "pubkey"]},
@@ -94,6 +96,7 @@ def test_scalar_and_container_lines(proto: str) -> None:
 
 def test_enum_and_variant_names(proto: str) -> None:
     assert "COLOR_UNSPECIFIED = 0;" in proto and "COLOR_UNSPECIFIED_VARIANT = 2;  // Unspecified" in proto
+    assert "SIDE_BID_X = 3;  // BidX" in proto and "SIDE_BID_X_VARIANT = 1;  // X" in proto
     shape = message(proto, "Shape")
     assert "oneof kind {" in shape  # `variant` is taken by the variant named Variant
     # inside Shape, `Side` would mean the nested variant message: the top-level enum is fully qualified

@@ -209,6 +209,7 @@ class _Builder:
         self.type_names: dict[str, str] = {}
         self.unit_enums: set[str] = set()
         self.wrappers: dict[str, ProtoMessage] = {}  # canonical type text -> wrapper message
+        self.values = N.Scope()  # enum value names of the whole package
         self.package = package
         for t in program.types:  # types first: they own their PascalCase ident
             self.type_names[t.name] = self.scope.claim(N.pascal_keep(t.ident), N.pascal_keep(t.ident) + "Type")
@@ -286,9 +287,9 @@ class _Builder:
                                 struct_kind=body.kind.value)
         if t.name in self.unit_enums:
             prefix = N.buf_upper_snake(name)
-            zero = f"{prefix}_UNSPECIFIED"
-            vscope = N.Scope({zero})
-            values = [ProtoEnumValue(vscope.claim(f"{prefix}_{N.upper_snake(v.name)}",
+            # Enum values live in the package scope (C++ rules), so every enum's values share one Scope.
+            zero = self.values.claim(f"{prefix}_UNSPECIFIED", f"{prefix}_ENUM_UNSPECIFIED", sep="_")
+            values = [ProtoEnumValue(self.values.claim(f"{prefix}_{N.upper_snake(v.name)}",
                                                   f"{prefix}_{N.upper_snake(v.name)}_VARIANT", sep="_"), v.name, 0)
                       for v in body.variants]
             return ProtoEnum(name, values, zero, docs)
