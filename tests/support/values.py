@@ -316,7 +316,7 @@ def samples(program: Program, kind: str, name: str, seed: int, n_random: int = 3
         yield label, _item_value(gen, program, kind, name)
     if kind == "type":
         body = program.type(name).body
-        if isinstance(body, EnumBody) and not body.is_unit_only:
+        if isinstance(body, EnumBody):
             for idx, v in enumerate(body.variants):
                 gen = ValueGen(program, random.Random(f"{seed}:variant:{name}:{idx}"), "random", **kw)
                 yield f"variant:{v.name}", gen.variant(name, idx, 1)
