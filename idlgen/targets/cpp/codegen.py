@@ -503,7 +503,8 @@ class Codegen:
                 out.append([f])
         return out
 
-    def enc_fields(self, fields: Sequence[Field], member: Callable[[Field], str], packed: bool) -> list[str]:
+    def enc_fields(self, fields: Sequence[Field], member: Callable[[Field], str], packed: str | None
+                   ) -> list[str]:
         lines: list[str] = []
         for run in self.runs(fields):
             if self.fixed(run[0].type) is None:
@@ -523,7 +524,8 @@ class Codegen:
                       "    if (p0 == nullptr) return;", *indent(body), "    (void)s0;", "}"]
         return lines
 
-    def dec_fields(self, fields: Sequence[Field], member: Callable[[Field], str], packed: bool) -> list[str]:
+    def dec_fields(self, fields: Sequence[Field], member: Callable[[Field], str], packed: str | None
+                   ) -> list[str]:
         lines: list[str] = []
         for run in self.runs(fields):
             if self.fixed(run[0].type) is None:
@@ -554,24 +556,31 @@ class Codegen:
                 lines += self.size(f.type, member(f), 0)
         return [f"std::size_t n = {fixed};", *lines]
 
-    def store_field(self, f: Field, base: str, off: Off, val: str, fail: Fail, *, packed: bool,
+    def store_field(self, f: Field, base: str, off: Off, val: str, fail: Fail, *, packed: str | None,
                     mem: bool = False) -> list[str]:
+        """`packed`: the owning struct's type when it is packed (its members may be misaligned)."""
         if packed and _needs_temp(f.type):
-            return ["{", f"    const {self.ctype(f.type)} v1 = {val};",
+            obj, m = val.split(".", 1)
+            ct = self.ctype(f.type)
+            return ["{", f"    const {ct} v1 = {RT}::read_unaligned<{ct}>(&{obj}, offsetof({packed}, {m}));",
                     *indent(self.store(f.type, base, off, "v1", fail, d=1, mem=mem)), "}"]
         return self.store(f.type, base, off, val, fail, d=1, mem=mem)
 
-    def load_field(self, f: Field, base: str, off: Off, lval: str, fail: Fail, *, packed: bool,
+    def load_field(self, f: Field, base: str, off: Off, lval: str, fail: Fail, *, packed: str | None,
                    mem: bool = False) -> list[str]:
         if packed and _needs_temp(f.type):
+            obj, m = lval.split(".", 1)
             return ["{", f"    {self.ctype(f.type)} v1{{}};",
-                    *indent(self.load(f.type, base, off, "v1", fail, d=1, mem=mem)), f"    {lval} = v1;", "}"]
+                    *indent(self.load(f.type, base, off, "v1", fail, d=1, mem=mem)),
+                    f"    {RT}::write_unaligned(&{obj}, offsetof({packed}, {m}), v1);", "}"]
         return self.load(f.type, base, off, lval, fail, d=1, mem=mem)
 
 
 def _needs_temp(t: TypeRef) -> bool:
-    """Members of a packed struct cannot bind to references: copy these through a local."""
-    return not (isinstance(t, PrimType) and (t.prim.is_int or t.prim in (Prim.BOOL, Prim.PUBKEY)))
+    """Members of a packed struct cannot bind to references (they may be misaligned): copy these
+    through a local with memcpy. Integers, bools and pubkeys are read and written by value."""
+    return not (isinstance(t, PrimType) and ((t.prim.is_int and t.prim.bits <= 64)
+                                             or t.prim in (Prim.BOOL, Prim.PUBKEY)))
 
 
 def _round(n: int, a: int) -> int:

@@ -91,6 +91,10 @@ class Views:
             raw[v.name] = n
         return list(unique(raw).values())
 
+    def enumerator_names(self, td: TypeDef) -> list[str]:
+        assert isinstance(td.body, EnumBody)
+        return list(unique({v.name: names.escape(v.name) for v in td.body.variants}).values())
+
     # ------------------------------------------------------------------ type order
 
     def ordered_types(self) -> list[TypeDef]:
@@ -132,8 +136,7 @@ class Views:
         if td.name != td.ident:
             docs.append(f"/// IDL type `{td.name}`.")
         if isinstance(td.body, EnumBody) and td.body.is_unit_only:
-            enumerators = unique({v.name: names.escape(v.name) for v in td.body.variants})
-            body = [f"    {n} = {i}," for i, n in enumerate(enumerators.values())]
+            body = [f"    {n} = {i}," for i, n in enumerate(self.enumerator_names(td))]
             definition = [*docs, f"enum class {name} : std::uint8_t {{", *body, "};"]
             return TypeView(td.name, f"enum class {name} : std::uint8_t;", "\n".join(definition),
                             self._prototypes(td), self._unit_enum_functions(td))
@@ -143,10 +146,10 @@ class Views:
             for v, vn in zip(td.body.variants, vnames, strict=True):
                 definition += indent(self._plain_struct(vn, v.fields, [], packed=False, qualified=True))
             definition.append(f"    std::variant<{', '.join(vnames)}> value;")
-            definition += [f"    friend bool operator==(const {name}& a, const {name}& b) noexcept "
-                           "{ return a.value == b.value; }",
-                           f"    friend bool operator!=(const {name}& a, const {name}& b) noexcept "
-                           "{ return !(a == b); }", "};"]
+            definition += [f"    friend bool operator==(const {name}& lhs_, const {name}& rhs_) noexcept "
+                           "{ return lhs_.value == rhs_.value; }",
+                           f"    friend bool operator!=(const {name}& lhs_, const {name}& rhs_) noexcept "
+                           "{ return !(lhs_ == rhs_); }", "};"]
             return TypeView(td.name, f"struct {name};", "\n".join(definition), self._prototypes(td),
                             self._enum_functions(td, q))
         packed = bool(td.repr and td.repr.packed and td.c_layout is not None)
@@ -171,25 +174,28 @@ class Views:
             lines += doc_lines(f.docs, "    ")
             lines.append(f"    {self.gen.ctype(f.type, qualified=qualified)} {m[f.name]};")
         if fields:
-            terms = [self._eq_term(f, m[f.name], packed) for f in fields]
+            terms = [self._eq_term(f, m[f.name], name if packed else None) for f in fields]
             cond = "\n            && ".join(terms)
-            lines.append(f"    friend bool operator==(const {name}& a, const {name}& b) noexcept {{")
+            lines.append(f"    friend bool operator==(const {name}& lhs_, const {name}& rhs_) noexcept {{")
             lines.append(f"        return {cond};")
             lines.append("    }")
         else:
             lines.append(f"    friend bool operator==(const {name}&, const {name}&) noexcept {{ return true; }}")
-        lines.append(f"    friend bool operator!=(const {name}& a, const {name}& b) noexcept {{ return !(a == b); }}")
+        lines.append(f"    friend bool operator!=(const {name}& lhs_, const {name}& rhs_) noexcept "
+                     "{ return !(lhs_ == rhs_); }")
         lines.append("};")
         if packed:
             lines += ["#pragma pack(pop)", "#if defined(__GNUC__) && !defined(__clang__)",
                       "#pragma GCC diagnostic pop", "#endif"]
         return lines
 
-    def _eq_term(self, f: Field, member: str, packed: bool) -> str:
-        if packed and not (isinstance(f.type, PrimType) and (f.type.prim.is_int or f.type.prim is Prim.BOOL)):
+    def _eq_term(self, f: Field, member: str, packed: str | None) -> str:
+        if packed and not (isinstance(f.type, PrimType)
+                           and ((f.type.prim.is_int and f.type.prim.bits <= 64) or f.type.prim is Prim.BOOL)):
             t = self.gen.ctype(f.type, qualified=False)
-            return f"{t}(a.{member}) == {t}(b.{member})"
-        return f"a.{member} == b.{member}"
+            return (f"{RT}::read_unaligned<{t}>(&lhs_, offsetof({packed}, {member})) == "
+                    f"{RT}::read_unaligned<{t}>(&rhs_, offsetof({packed}, {member}))")
+        return f"lhs_.{member} == rhs_.{member}"
 
     def _layout_asserts(self, td: TypeDef, name: str) -> list[str]:
         lay = td.c_layout
@@ -262,20 +268,20 @@ class Views:
         member = self.member(fields, "v")
         lines: list[str] = []
         if td.borsh_size is not None:
-            lines += self._store_load(q, fields, member, packed=packed, mem=False)
+            lines += self._store_load(q, fields, member, packed=q if packed else None, mem=False)
             lines += self._fixed_wrappers(q, td.borsh_size)
         else:
             lines += [f"inline void encode({RT}::Writer& w, const {q}& v) noexcept {{",
-                      *indent(self.gen.enc_fields(fields, member, packed)), "}",
+                      *indent(self.gen.enc_fields(fields, member, q if packed else None)), "}",
                       f"inline bool decode({RT}::Reader& r, {q}& v) {{",
-                      *indent(self.gen.dec_fields(fields, member, packed)), "    return true;", "}",
+                      *indent(self.gen.dec_fields(fields, member, q if packed else None)), "    return true;", "}",
                       f"inline std::size_t encoded_size(const {q}& v) noexcept {{",
                       *indent(self.gen.size_fields(fields, member)), "    (void)v;", "    return n;", "}"]
         if self.gen.needs_mem(td.name):
-            lines += self._store_load(q, fields, member, packed=packed, mem=True, layout_of=td)
+            lines += self._store_load(q, fields, member, packed=q if packed else None, mem=True, layout_of=td)
         return "\n".join(lines)
 
-    def _store_load(self, q: str, fields: Sequence[Field], member: Callable[[Field], str], *, packed: bool,
+    def _store_load(self, q: str, fields: Sequence[Field], member: Callable[[Field], str], *, packed: str | None,
                     mem: bool, layout_of: TypeDef | None = None) -> list[str]:
         def fail(code: str, off: str) -> str:
             return f"return {FAULT}{{{code}, {off}}};"
@@ -315,13 +321,13 @@ class Views:
             getc = f"const auto& x = *std::get_if<{i}>(&v.value);"
             if td.borsh_size is None:
                 enc_cases += [f"case {i}: {{", f"    {getc}" if v.fields else "",
-                              *indent(self.gen.enc_fields(v.fields, member, False)), "    break;", "}"]
+                              *indent(self.gen.enc_fields(v.fields, member, None)), "    break;", "}"]
                 size_cases += [f"case {i}: {{", f"    {getc} (void)x;" if v.fields else "",
                                *indent(self.gen.size_fields(v.fields, member)),
                                "    return 1 + n;", "}"]
             dec_cases += [f"case {i}: {{", f"    if (v.value.index() != {i}) v.value.emplace<{i}>();",
                           f"    auto& x = *std::get_if<{i}>(&v.value);" if v.fields else "",
-                          *(indent(self.gen.dec_fields(v.fields, member, False)) if td.borsh_size is None else []),
+                          *(indent(self.gen.dec_fields(v.fields, member, None)) if td.borsh_size is None else []),
                           "    return true;" if td.borsh_size is None else "    break;", "}"]
         if td.borsh_size is not None:
             return "\n".join(self._fixed_enum(td, q, vnames))
@@ -372,8 +378,8 @@ class Views:
             lbody: list[str] = []
             off = 1
             for f in v.fields:
-                sbody += self.gen.store_field(f, "p", Off(off), member(f), fail, packed=False)
-                lbody += self.gen.load_field(f, "p", Off(off), member(f), fail, packed=False)
+                sbody += self.gen.store_field(f, "p", Off(off), member(f), fail, packed=None)
+                lbody += self.gen.load_field(f, "p", Off(off), member(f), fail, packed=None)
                 off += self.gen.fixed(f.type) or 0
             get = [f"    const auto& x = *std::get_if<{i}>(&v.value);"] if v.fields else []
             st += [f"case {i}: {{", *get, *indent(sbody), "    return {};", "}"]
@@ -447,7 +453,7 @@ class Views:
                       "        if (d == nullptr) return;",
                       "        std::memcpy(d, discriminator.data(), discriminator.size());"]
         lines += [*indent(enc.splitlines(), 2), "    }",
-                  f"    static std::size_t encoded_size(const type& v) noexcept {{ return {n} + {size}; }}",
+                  f"    static std::size_t encoded_size(const type& v) noexcept {{ (void)v; return {n} + {size}; }}",
                   "    static bool matches(const std::uint8_t* data, std::size_t size) noexcept {",
                   (f"        return size >= {n} && std::memcmp(data, discriminator.data(), {n}) == 0;" if n
                    else "        (void)data;\n        (void)size;\n        return true;"),
@@ -506,11 +512,11 @@ class Views:
                  "    // The instruction's arguments, in wire order.",
                  *indent(args),
                  f"    static void encode_args({RT}::Writer& w, const Args& v) noexcept {{",
-                 *indent(self.gen.enc_fields(ix.args, member, False), 2),
+                 *indent(self.gen.enc_fields(ix.args, member, None), 2),
                  "        (void)w;" if not ix.args else "", "        (void)v;" if not ix.args else "",
                  "    }",
                  f"    static bool decode_args({RT}::Reader& r, Args& v) {{",
-                 *indent(self.gen.dec_fields(ix.args, member, False), 2),
+                 *indent(self.gen.dec_fields(ix.args, member, None), 2),
                  "        (void)r;" if not ix.args else "", "        (void)v;" if not ix.args else "",
                  "        return true;", "    }",
                  "    static std::size_t args_size(const Args& v) noexcept {",
