@@ -678,7 +678,7 @@ class Differ:
                 new_mid[0].snake, old_mid[0].path, new_mid[0].path)
             pairs = [(i, i) for i in range(pre)] + [(len(of) - suf + k, len(nf) - suf + k) for k in range(suf)]
         else:
-            pairs_opt = _align([f.snake for f in of], [f.snake for f in nf],
+            pairs_opt = _align([name_key(f.snake) for f in of], [name_key(f.snake) for f in nf],
                                lambda i, j: self.cmp_field(of[i], nf[j], []) is not Ref.DIFF)
             pairs = [(i, j) for i, j in pairs_opt if i is not None and j is not None]
             last_kept = max((j for _, j in pairs), default=-1)
@@ -708,7 +708,7 @@ class Differ:
         for i, j in pairs:
             fo, fn = of[i], nf[j]
             matched.append((i, j))
-            if fo.snake != fn.snake:
+            if name_key(fo.snake) != name_key(fn.snake):
                 raw(f"{rule}_RENAMED", f"{noun} `{fo.snake}` of {owner} was renamed to `{fn.snake}`", fn.snake,
                     fo.path, fn.path)
             r = self.cmp_field(fo, fn, out.children)
@@ -732,7 +732,7 @@ class Differ:
         scratch: list[tuple[str, str]] = []
 
         def same(a: Field, b: Field) -> bool:
-            return a.snake == b.snake and self.cmp_ref(a.type, b.type, scratch) is not Ref.DIFF
+            return name_key(a.snake) == name_key(b.snake) and self.cmp_ref(a.type, b.type, scratch) is not Ref.DIFF
 
         pre = 0
         while pre < min(len(of), len(nf)) and same(of[pre], nf[pre]):
@@ -896,7 +896,7 @@ class Differ:
         def add(rule: str, msg: str, m: AccountMeta, op: str | None, np: str | None) -> None:
             self.add(rule, msg, f"{subject}.accounts.{m.snake}", op, np, Flow.INPUT)
 
-        pairs_opt = _align([m.snake for m in oa], [m.snake for m in na], lambda i, j: (
+        pairs_opt = _align([name_key(m.snake) for m in oa], [name_key(m.snake) for m in na], lambda i, j: (
             oa[i].writable, oa[i].signer, oa[i].optional) == (na[j].writable, na[j].signer, na[j].optional))
         pairs = [(i, j) for i, j in pairs_opt if i is not None and j is not None]
         last_kept = max((j for _, j in pairs), default=-1)
@@ -922,7 +922,7 @@ class Differ:
         for i, j in pairs:
             x, y = oa[i], na[j]
             what = f"account `{y.snake}` of {owner}"
-            if x.snake != y.snake:
+            if name_key(x.snake) != name_key(y.snake):
                 add("IX_ACCOUNT_RENAMED", f"account `{x.snake}` of {owner} was renamed to `{y.snake}`", y, x.path,
                     y.path)
             if x.writable != y.writable:
@@ -1239,7 +1239,13 @@ def _snake(s: str) -> str:
 
 
 def _snake_path(s: str) -> str:
-    return ".".join(_snake(x) for x in s.split("."))
+    return ".".join(name_key(_snake(x)) for x in s.split("."))
+
+
+def name_key(snake: str) -> str:
+    """What two spellings of one Rust name share: Anchor's legacy camelCase of `token_2022_program` is
+    `token2022Program`, whose snake_case is `token2022_program`; both become `token2022program`."""
+    return snake.replace("_", "")
 
 
 def _const_bytes(v: str) -> bytes | None:

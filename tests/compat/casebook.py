@@ -198,7 +198,10 @@ def _legacy_body(t: Doc) -> Doc:
         raise NotLegacy("serialization, repr or generics")
     body = t["type"]
     if body["kind"] == "struct":
-        return {"kind": "struct", "fields": _legacy_fields(body.get("fields", []))}
+        fs = body.get("fields") or []
+        if fs and not all(isinstance(f, dict) and "name" in f for f in fs):
+            return {"kind": "struct", "fields": [_legacy_type(f) for f in fs]}  # a tuple struct
+        return {"kind": "struct", "fields": _legacy_fields(fs)}
     vs = []
     for v in body["variants"]:
         w: Doc = {"name": v["name"]}
@@ -217,6 +220,28 @@ def _legacy_seed(s: Doc) -> Doc:
     return {**s, "path": ".".join(camel_case(p) for p in s["path"].split("."))}
 
 
+def _legacy_accounts(items: list[Doc]) -> list[Doc]:
+    out = []
+    for a in items:
+        if "accounts" in a:  # a composite (nested) accounts struct
+            out.append({"name": camel_case(a["name"]), "accounts": _legacy_accounts(a["accounts"])})
+            continue
+        # A fixed `address` is dropped: the legacy format cannot record it (real legacy IDLs lack it too).
+        b: Doc = {"name": camel_case(a["name"]), "isMut": bool(a.get("writable")), "isSigner": bool(a.get("signer"))}
+        if a.get("optional"):
+            b["isOptional"] = True
+        if a.get("docs"):
+            b["docs"] = a["docs"]
+        if a.get("pda"):
+            b["pda"] = {"seeds": [_legacy_seed(s) for s in a["pda"]["seeds"]]}
+            if a["pda"].get("program"):
+                b["pda"]["program"] = _legacy_seed(a["pda"]["program"])
+        if a.get("relations"):
+            b["relations"] = [camel_case(r) for r in a["relations"]]
+        out.append(b)
+    return out
+
+
 def to_legacy(spec: Doc) -> Doc:
     """The same program in the legacy (<=0.29) format; raises NotLegacy when it cannot be said."""
     types = {t["name"]: t for t in spec["types"]}
@@ -226,20 +251,7 @@ def to_legacy(spec: Doc) -> Doc:
         out["docs"] = spec["docs"]
     ixs = []
     for x in spec["instructions"]:
-        accts = []
-        for a in x["accounts"]:
-            # A fixed `address` is dropped: the legacy format cannot record it (real legacy IDLs lack it too).
-            b: Doc = {"name": camel_case(a["name"]), "isMut": bool(a.get("writable")),
-                      "isSigner": bool(a.get("signer"))}
-            if a.get("optional"):
-                b["isOptional"] = True
-            if a.get("docs"):
-                b["docs"] = a["docs"]
-            if a.get("pda"):
-                b["pda"] = {"seeds": [_legacy_seed(s) for s in a["pda"]["seeds"]]}
-            if a.get("relations"):
-                b["relations"] = [camel_case(r) for r in a["relations"]]
-            accts.append(b)
+        accts = _legacy_accounts(x["accounts"])
         y: Doc = {"name": camel_case(x["name"]), "accounts": accts, "args": _legacy_fields(x["args"])}
         if x.get("docs"):
             y["docs"] = x["docs"]
