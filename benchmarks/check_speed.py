@@ -52,11 +52,43 @@ def importtime(cmd: list[str], top: int = 12) -> list[tuple[int, str]]:
     return rows[:top]
 
 
+BREAKDOWN = r"""
+import time
+t0 = time.perf_counter()
+import idlgen.cli  # noqa: F401  (what every `idlgen` start pays)
+t1 = time.perf_counter()
+from pathlib import Path
+from idlgen import pipeline
+from idlgen.config import find_config, load_config
+cfg = load_config(find_config(Path.cwd()))
+loaded = pipeline.load_all(cfg)
+t2 = time.perf_counter()
+print(f"  import idlgen.cli                      {1000 * (t1 - t0):7.0f} ms")
+print(f"  load config + IDL                      {1000 * (t2 - t1):7.0f} ms")
+for name in cfg.targets:
+    a = time.perf_counter()
+    target = pipeline.target(name)
+    b = time.perf_counter()
+    for item in loaded:
+        files = target.render(item.program, pipeline.context(cfg, item.config, item.program))
+    c = time.perf_counter()
+    print(f"  target {name:7} import {1000 * (b - a):5.0f} ms, render {1000 * (c - b):5.0f} ms ({len(files)} files)")
+    if name == "python":
+        import libcst
+        d = time.perf_counter()
+        for rel, text in files.items():
+            if rel.endswith(".py"):
+                libcst.parse_module(text)
+        print(f"    of which libcst.parse_module of the generated .py files: {1000 * (time.perf_counter() - d):.0f} ms")
+"""
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=15)
     ap.add_argument("--budget", type=float, default=0.5, help="seconds; the median must stay well under it")
     ap.add_argument("--importtime", action="store_true", help="always list the slowest imports")
+    ap.add_argument("--breakdown", action="store_true", help="always show where the time goes, stage by stage")
     args = ap.parse_args()
     if not IDLGEN.exists():
         print(f"{IDLGEN} not found: run with the project's venv python", file=sys.stderr)
@@ -82,6 +114,10 @@ def main() -> int:
     if check_code not in (0, 1):
         print(f"  note: idlgen check exited {check_code} (an error, not a stale-file finding): the time "
               "above is not the hook's normal path", file=sys.stderr)
+    if med >= args.budget or args.breakdown:
+        print("\nwhere one `idlgen check` spends its time (in-process, one run):")
+        proc = subprocess.run([sys.executable, "-c", BREAKDOWN], cwd=ROOT, capture_output=True, text=True, check=False)
+        print(proc.stdout.rstrip() or proc.stderr.strip()[-500:])
     if med >= args.budget or args.importtime:
         print("\nslowest imports of `idlgen check` (cumulative, python -X importtime):")
         for cum, name in importtime([sys.executable, "-X", "importtime", "-m", "idlgen", "check"]):
