@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from idlgen.anchor.load import load_program
-from tests.proto.helpers import buf, buf_module, import_convert, proto_of, render
+from tests.proto.helpers import buf, buf_module, import_convert, need_tool, proto_of, render, write
+from tests.proto.test_cpp import pkg_config_protobuf
 from tests.proto.test_convert import check_program, roundtrip
 
 D = {"defined": {"name": "Inner"}}
@@ -31,6 +33,7 @@ FIELDS: list[tuple[str, Any]] = [
     ("optional", "u8"), ("message", "u8"), ("foo_1", "u8"), ("foo1", "u8"),
     ("vec_u64", {"defined": {"name": "VecU64"}}),
     ("shape", {"defined": {"name": "Shape"}}), ("unit", {"defined": {"name": "Nothing"}}),
+    ("swap", {"defined": {"name": "Swap"}}),
 ]
 
 
@@ -40,6 +43,10 @@ def idl() -> str:
         {"name": "Inner", "type": {"kind": "struct", "fields": [{"name": "x", "type": "i16"}]}},
         {"name": "Pair", "type": {"kind": "struct", "fields": ["u8", {"vec": "string"}]}},
         {"name": "Nothing", "type": {"kind": "struct"}},
+        # C++ would read `void Swap(Swap*)` inside `class Swap` as a constructor; `descriptor()` and
+        # `errno` clash with a static member and a libc macro
+        {"name": "Swap", "type": {"kind": "struct", "fields": [{"name": "descriptor", "type": "u8"},
+                                                               {"name": "errno", "type": "u8"}]}},
         {"name": "VecU64", "type": {"kind": "struct", "fields": [{"name": "n", "type": "u8"}]}},
         {"name": "Color", "type": {"kind": "enum", "variants": [{"name": "Red"}, {"name": "Unspecified"}]}},
         {"name": "Side", "type": {"kind": "enum", "variants": [{"name": "Bid"}, {"name": "Ask"}, {"name": "BidX"}]}},
@@ -49,6 +56,7 @@ def idl() -> str:
             {"name": "Side", "fields": [{"name": "side", "type": {"defined": {"name": "Side"}}}]},
             {"name": "Variant", "fields": ["u8", "pubkey"]},
             {"name": "Empty"},
+            {"name": "Clear"},  # a nested `Clear` class would hide Message.Clear() in Python
         ]}},
     ]
     return json.dumps({"address": "11111111111111111111111111111111",
@@ -101,6 +109,26 @@ def test_enum_and_variant_names(proto: str) -> None:
     assert "oneof kind {" in shape  # `variant` is taken by the variant named Variant
     # inside Shape, `Side` would mean the nested variant message: the top-level enum is fully qualified
     assert ".godark.settlement.v1.Side side = 1;" in shape
+
+
+def test_cpp_and_python_names_are_safe(program: Any, proto: str, tmp_path: Path) -> None:
+    assert "message SwapType {\n  uint32 descriptor_field = 1;  // u8\n  uint32 errno_field = 2;" in proto
+    assert "ClearVariant clear = 4;" in message(proto, "Shape")
+    protoc, gxx = need_tool("protoc"), need_tool("g++")
+    flags = pkg_config_protobuf()
+    files = render(program, targets=("proto",))
+    write(files, tmp_path)
+    rel = proto_of(files)[0].removeprefix("generated/proto/")
+    subprocess.run([protoc, f"-I{tmp_path / 'generated/proto'}", f"--cpp_out={tmp_path}", rel], check=True)
+    main = tmp_path / "main.cc"
+    main.write_text(f'#include <cassert>\n#include <cerrno>\n#include "{rel[:-6]}.pb.h"\n'
+                    "int main() { godark::settlement::v1::Everything e; e.mutable_swap()->set_errno_field(1);\n"
+                    "  e.mutable_shape()->mutable_clear(); return e.swap().errno_field() == 1 ? 0 : 1; }\n")
+    r = subprocess.run([gxx, "-std=gnu++17", "-Wall", "-Werror", f"-I{tmp_path}", str(main),
+                        str(tmp_path / f"{rel[:-6]}.pb.cc"), "-o", str(tmp_path / "m"), *flags],
+                       check=False, capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert subprocess.run([str(tmp_path / "m")], check=False).returncode == 0
 
 
 def test_buf_lint_clean(program: Any, tmp_path: Path) -> None:

@@ -21,6 +21,27 @@ PROTO_KEYWORDS = frozenset({
 })
 
 # Digits stay with the word before them (`OrderTypeV2` -> Order, Type, V2), as in heck and buf.
+# Field names the generated C++ cannot take: static members of every message class, and macros of the C
+# library (`errno`, `assert`; `linux`/`unix` under GNU extensions). They get the `_field` suffix too.
+CPP_UNSAFE_FIELDS = frozenset({
+    "descriptor", "default_instance", "internal_default_instance", "errno", "assert", "linux", "unix",
+    "stdin", "stdout", "stderr",
+})
+# Message names that would clash with a method of the generated class itself (C++ parses `void Swap(..)`
+# inside `class Swap` as a constructor; Python's nested `Clear` class would hide `Message.Clear`), or with
+# the C++ oneof case enums idlgen's own oneofs create.
+RESERVED_MESSAGE_NAMES = frozenset({
+    "Swap", "UnsafeArenaSwap", "New", "CopyFrom", "MergeFrom", "Clear", "IsInitialized", "ByteSizeLong",
+    "GetCachedSize", "GetClassData", "GetMetadata", "GetDescriptor", "GetReflection", "FullMessageName",
+    "InternalSwap", "SharedCtor", "SharedDtor", "SetCachedSize", "MergeImpl", "CopyImpl", "GetArena",
+    "GetOwningArena", "MaybeArenaPtr", "ArenaDtor", "RegisterArenaDtor", "Descriptor", "Reflection",
+    "ClearField", "ClearExtension", "MergeFromString", "ParseFromString", "FromString", "SerializeToString",
+    "SerializePartialToString", "HasField", "HasExtension", "WhichOneof", "ListFields", "ByteSize",
+    "DiscardUnknownFields", "SetInParent", "UnknownFields", "FindInitializationErrors", "Extensions",
+    "RegisterExtension", "DESCRIPTOR",
+    "VariantCase", "KindCase", "VariantKindCase", "WhichCase", "VersionCase",
+})
+
 _WORD = re.compile(r"[A-Z]+(?![a-z])[0-9]*|[A-Z]?[a-z]+[0-9]*|[0-9]+")
 
 
@@ -80,7 +101,7 @@ def buf_upper_snake(s: str) -> str:
 
 def field_name(idl_snake: str) -> str:
     name = snake(idl_snake)
-    return name + "_field" if name in PROTO_KEYWORDS else name
+    return name + "_field" if name in PROTO_KEYWORDS or name in CPP_UNSAFE_FIELDS else name
 
 
 def json_name(name: str) -> str:

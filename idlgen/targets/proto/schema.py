@@ -205,7 +205,7 @@ class _Builder:
     def __init__(self, program: Program, package: str, lock: Lock) -> None:
         self.program = program
         self.lock = lock
-        self.scope = N.Scope()
+        self.scope = N.Scope(set(N.RESERVED_MESSAGE_NAMES))
         self.type_names: dict[str, str] = {}
         self.unit_enums: set[str] = set()
         self.wrappers: dict[str, ProtoMessage] = {}  # canonical type text -> wrapper message
@@ -295,7 +295,7 @@ class _Builder:
             return ProtoEnum(name, values, zero, docs)
         msg = ProtoMessage(name, name, "enum", [], docs)
         fscope = N.Scope(fold_json=True)
-        tscope = N.Scope()
+        tscope = N.Scope(set(N.RESERVED_MESSAGE_NAMES))
         members: list[ProtoField] = []
         for v in body.variants:
             vname = tscope.claim(N.pascal_keep(v.name), N.pascal_keep(v.name) + "Variant")
