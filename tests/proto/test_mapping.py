@@ -14,8 +14,8 @@ import pytest
 
 from idlgen.anchor.load import load_program
 from tests.proto.helpers import buf, buf_module, import_convert, need_tool, proto_of, render, write
-from tests.proto.test_cpp import pkg_config_protobuf
 from tests.proto.test_convert import check_program, roundtrip
+from tests.proto.test_cpp import pkg_config_protobuf
 
 D = {"defined": {"name": "Inner"}}
 FIELDS: list[tuple[str, Any]] = [
