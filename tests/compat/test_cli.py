@@ -308,3 +308,27 @@ def test_rule_ids_are_stable_names() -> None:
     assert len(set(ids)) == len(ids)
     assert all(re.fullmatch(r"[A-Z]+(_[A-Z0-9]+)+", i) for i in ids)
     assert all(snake_case(i) == i.lower() for i in ids)
+
+
+def test_old_side_may_predate_a_configured_family(tmp_path: Path) -> None:
+    before = json.loads(SETTLEMENT.read_text())
+    before["types"] = [t for t in before["types"] if not t["name"].startswith(("BatchV", "TradeEventV", "OrderType"))]
+    (tmp_path / "idl").mkdir()
+    (tmp_path / "before.json").write_text(json.dumps(before, indent=2))
+    (tmp_path / "idl" / "godark_settlement.json").write_text(SETTLEMENT.read_text())
+    (tmp_path / "pyproject.toml").write_text(CONFIG.read_text())
+    code, doc = diff_json("before.json", "idl/godark_settlement.json", cwd=tmp_path)
+    added = {f["subject"] for f in doc["comparisons"][0]["findings"] if f["rule"] == "FAMILY_MEMBER_ADDED"}
+    assert code == 0 and added == {"types.BatchV1", "types.BatchV2", "types.TradeEventV1", "types.TradeEventV2"}
+    # the new side must satisfy the configuration: a configured family with no member is an input error
+    code, out, err = idlgen("diff", "idl/godark_settlement.json", "before.json", cwd=tmp_path)
+    assert code == 2 and out == "" and "before.json: family 'Batch' is configured" in err
+
+
+def test_unused_acknowledgement_is_noted(tmp_path: Path) -> None:
+    cfg = CONFIG.read_text().replace('fail_on = "hard"', 'acknowledge = [{ rule = "INSTRUCTION_REMOVED", '
+                                     'path = "instructions.nothing_here" }]')
+    (tmp_path / "pyproject.toml").write_text(cfg)
+    code, out, _ = idlgen("diff", str(V1_ONLY), str(SETTLEMENT), cwd=tmp_path)
+    assert code == 0
+    assert "note: acknowledgement INSTRUCTION_REMOVED at instructions.nothing_here matched no change" in out
