@@ -153,3 +153,27 @@ def test_cli_build_updates_the_lock_and_check_fails_until_it_does(tmp_path: Path
     assert "godark_settlement.lock.json" in r.stderr and "not valid JSON" in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1
     assert lock_path.read_text(encoding="utf-8") == "{ not json"
+
+
+def test_damaged_locks_are_precise_errors() -> None:
+    import pytest
+
+    from idlgen.diagnostics import IdlgenError
+    from idlgen.targets.proto.lock import parse
+
+    _, good = step(BASE, None)
+    data = json.loads(good)
+    cases = [
+        ({**data, "format": 9}, "format: unsupported lock format"),
+        ({**data, "messages": {"Foo": {"fields": {"a": {"number": 0, "type": "uint64"}}, "reserved": []}}},
+         "messages.Foo.a: needs a positive number and a type"),
+        ({**data, "messages": {"Foo": {"fields": {"a": {"number": 1, "type": "uint64"}},
+                                       "reserved": [{"number": 1, "name": "b", "type": "uint32"}]}}},
+         "messages.Foo: uses a number twice"),
+        ({**data, "enums": {"Color": {"values": {"COLOR_RED": "1"}, "reserved": []}}},
+         "enums.Color.COLOR_RED: needs a positive number"),
+    ]
+    for bad, msg in cases:
+        with pytest.raises(IdlgenError) as info:
+            parse(json.dumps(bad), "idl/x.lock.json")
+        assert str(info.value).startswith(f"idl/x.lock.json: {msg}"), str(info.value)
