@@ -1334,9 +1334,13 @@ def compare(old: Side, new: Side, acknowledgements: Sequence[Acknowledgement] = 
         f = Finding(rule=raw.rule, level=level, axis=AXIS[eff_flow], flow=eff_flow, rollout=rollout, breaks=breaks,
                     message=raw.message + (_sites_suffix(sites) if flow is not Flow.UNREFERENCED else
                                            "".join(f" ({s})" for s in sites)),
-                    subject=raw.subject, old=_where(old, olines, raw.old_path), new=_where(new, nlines, raw.new_path),
+                    subject=raw.subject,
+                    # Both files always get a place: an added item points at where it would be listed in the
+                    # old file, a removed one at where it was listed in the new file.
+                    old=_where(old, olines, raw.old_path if raw.old_path is not None else _section(raw.new_path or "")),
+                    new=_where(new, nlines, raw.new_path if raw.new_path is not None else _section(raw.old_path or "")),
                     sites=sites)
-        f = replace(f, annotate=f.new or _where(new, nlines, _section(raw.old_path or "")))
+        f = replace(f, annotate=f.new)
         key = (f.rule, f.flow, f.subject, f.message)
         if key in seen:
             continue

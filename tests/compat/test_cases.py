@@ -61,7 +61,7 @@ def check(comp: Comparison, expected: dict[str, Any], extra_none: frozenset[str]
         assert {f.axis for f in comp.findings if f.rule in want} == set(expected["axes"])
     for f in comp.findings:
         assert f.message and "\n" not in f.message and not f.message.endswith(".")
-        assert f.new is not None or f.old is not None
+        assert f.new is not None and f.old is not None and f.new.line and f.old.line
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda p: p.name)
