@@ -108,11 +108,12 @@ def _soft(c: Comparison) -> list[str]:
             step += 1
     out += ["", "### Rollback", ""]
     pause, unpause = _ix(c, "pause", "pause the program"), _ix(c, "unpause", "unpause")
-    re_allow = "; ".join(f"{_gate(f)} = {mask(f.old_versions)}" for f in (fams or retired)) or \
-        "the previous configuration"
+    gated = [f for f in (fams or retired) if f.gate]
+    re_allow = "; ".join(f"{_gate(f)} = {mask(f.old_versions)}" for f in gated)
     out += [f"1. {pause} (maintenance mode).",
             "2. Revert the binaries: producers first, then the program to the previous build.",
-            f"3. Re-allow the old version in the bitmask: {update} with {re_allow}.",
+            f"3. Re-allow the old version in the bitmask: {update} with {re_allow}." if gated else
+            "3. Restore the previous configuration, if the rollout changed it.",
             f"4. {unpause} and watch the old version settle.", ""]
     return out
 
