@@ -19,7 +19,7 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -68,7 +68,7 @@ class Case:
     ref_hex: str | None = None
     ref_error: str | None = None
     skip: str | None = None  # reason when the reference cannot say (listed in known.py)
-    extra: dict[str, Any] = field(default_factory=dict)
+    stock: bool = False  # TS only: the stock BorshCoder.encode() gave the same bytes too
 
 
 def items(program: Program) -> Iterator[tuple[str, str]]:
@@ -137,6 +137,7 @@ def _run_ts(todo: list[Case]) -> None:
     reqs = [ts_ref.encode_request(ROOT / c.idl, progs[c.idl], c.kind, c.name, c.value) for c in todo]
     for c, r in zip(todo, ts_ref.run(reqs), strict=True):
         c.ref_hex, c.ref_error = (r.hex, None) if r.ok else (None, r.error)
+        c.stock = r.stock
 
 
 def _run_anchorpy(todo: list[Case]) -> None:

@@ -148,13 +148,15 @@ async function encode(req) {
   const { layout, discriminator } = itemLayout(entry, req.kind, req.name);
   const value = fromTagged(req.value);
   const data = Buffer.concat([discriminator, encodeBody(layout, value)]);
+  let stock = null;
   if (entry.coder && data.length - discriminator.length <= 1000) {
-    const stock = await stockEncode(entry, req.kind, req.name, fromTagged(req.value));
+    stock = await stockEncode(entry, req.kind, req.name, fromTagged(req.value));
     if (stock && !Buffer.from(stock).equals(data)) {
       throw new Error(`internal: stock BorshCoder gives ${Buffer.from(stock).toString("hex")}, layout path ${data.toString("hex")}`);
     }
   }
-  return { ok: true, hex: data.toString("hex") };
+  // `stock`: whether the unmodified coder's encode() was called too and agreed.
+  return { ok: true, hex: data.toString("hex"), stock: !!stock };
 }
 
 function decode(req) {

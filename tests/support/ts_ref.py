@@ -53,6 +53,7 @@ class Result:
     value: Any = None
     used: int | None = None
     error: str | None = None
+    stock: bool = False  # encode only: the stock BorshCoder.encode() was called too and agreed
 
 
 def run(requests: list[dict[str, Any]], timeout: float = 600) -> list[Result]:
@@ -71,7 +72,7 @@ def run(requests: list[dict[str, Any]], timeout: float = 600) -> list[Result]:
     for line in lines:
         r = json.loads(line)
         out.append(Result(ok=r["ok"], hex=r.get("hex"), value=r.get("value"), used=r.get("used"),
-                          error=r.get("error")))
+                          error=r.get("error"), stock=bool(r.get("stock"))))
     return out
 
 
