@@ -187,6 +187,8 @@ class Codegen:
         for _, _, node in run:
             exprs.append(node.dec("T_", i, 0))
             i += node.nslots
+        if i == 0:  # only zero-sized values (empty structs): nothing to read
+            return [f"{n} = {e}" for n, e in zip(locs, exprs, strict=True)]
         if all(e == f"T_[{j}]" for j, e in enumerate(exprs)) and len(exprs) == i:
             out = [f"{', '.join(locs)}, = {st}.unpack_from(b, o)"]
             return ["try:", *ind(out), "except struct.error:", f"    {fail} from None"]
@@ -285,7 +287,7 @@ class Codegen:
                         out.append(f"{decl} = {comp}")
                     out.append(f"o += {n} * {el.size}")
                     return out
-                i = f"_i{depth}{sfx}"
+                i = f"_i{sfx}{depth}"
                 e = f"e{depth}{sfx}"
                 out = [f"{n} = r_len(b, o, {max(1, self.min_size(inner))})", "o += 4",
                        f"{decl} = []", f"{i} = 0", "try:", f"    for {i} in range({n}):"]
@@ -294,7 +296,7 @@ class Codegen:
                         f'    raise e.at(f"[{{{i}}}]") from None']
                 return out
             case ArrayType(inner=inner, length=length):
-                i = f"_i{depth}{sfx}"
+                i = f"_i{sfx}{depth}"
                 e = f"e{depth}{sfx}"
                 out = [f"{decl} = []", f"{i} = 0", "try:", f"    for {i} in range({length}):"]
                 out += ind(self.decode_value(inner, e, depth + 1, sfx=sfx, inline=inline), 2)
@@ -357,13 +359,13 @@ class Codegen:
                     return [*out, "try:", f'    out += b"".join([{st}.pack({args}) for {z} in {seq}])',
                             "except ENC_ERRORS as x:",
                             f"    raise enc_elems_error({self.ref_const(inner)}, {seq}, x) from None"]
-                i = f"_i{depth}{sfx}"
+                i = f"_i{sfx}{depth}"
                 out += [f"{i} = 0", "try:", f"    for {i}, {z} in enumerate({seq}):"]
                 out += ind(self.encode_value(inner, z, depth + 1, sfx), 2)
                 out += ["except EncodeError as e:", f'    raise e.at(f"[{{{i}}}]") from None']
                 return out
             case ArrayType(inner=inner, length=length):
-                i = f"_i{depth}{sfx}"
+                i = f"_i{sfx}{depth}"
                 seq = f"s{depth}{sfx}"
                 out = [f"{seq} = fixed({v}, {length})", f"{i} = 0", "try:", f"    for {i}, {z} in enumerate({seq}):"]
                 out += ind(self.encode_value(inner, z, depth + 1, sfx), 2)
@@ -415,7 +417,7 @@ class Codegen:
             nodes = [(f, a, n) for f, a, n in run if n is not None]
             size = sum(n.size for _, _, n in nodes)
             st = self.registry.struct("".join(n.fmt for _, _, n in nodes), f"{vs.cls}_0")
-            locs = [f"x_{a}{sfx}_" for _, a, _ in nodes]
+            locs = [f"x_{a}{sfx}_v{idx}" for _, a, _ in nodes]
             exprs: list[str] = []
             i = 0
             for _, _, n in nodes:
@@ -456,9 +458,11 @@ class Codegen:
         dec = self.dec_fn(td, mem)
         enc = self.enc_fn(td, mem)
         expr = node.dec("t", 0, 0)
+        unpack = [f"        t = {st}.unpack_from(b, o)"] if node.nslots else (
+            [f"        {st}.unpack_from(b, o)"] if node.size else [])
         lines = [f"def {dec}(b: bytes, o: int) -> tuple[{shape.cls}, int]:",
                  "    try:",
-                 f"        t = {st}.unpack_from(b, o)",
+                 *unpack,
                  f"        return {expr}, o + {node.size}",
                  "    except INVALID:",
                  f"        raise diagnose(b, o, {diag}{mem_arg}) from None"]
@@ -490,7 +494,7 @@ class Codegen:
                 lines.append(f"        return {vs.cls}(), o")
                 continue
             lines.append("        try:")
-            lines += ind(self.decode_body(v.fields, vs.fields, vs.cls, vs.cls), 3)
+            lines += ind(self.decode_body(v.fields, vs.fields, vs.cls, vs.cls, sfx=f"_v{idx}"), 3)
             lines.append("        except DecodeError as e:")
             lines.append(f"            raise e.at({'.' + v.name!r}) from None")
         lines.append(f"    raise bad_tag(b, o - 1, {td.name + ' variant'!r})")

@@ -82,3 +82,12 @@ class Scope:
             n += 1
         self.taken.add(name)
         return name
+
+
+def isort_key(name: str) -> tuple[int, list[object], str]:
+    """ruff's isort member order (also RUF022 for `__all__`): CONSTANTS, Classes, then the rest, each
+    case-insensitively with digits compared as numbers."""
+    natural: list[object] = [(0, int(p), "") if p.isdigit() else (1, 0, p.lower())
+                             for p in re.split(r"(\d+)", name)]
+    group = 0 if len(name) > 1 and name.isupper() else 1 if name[:1].isupper() else 2
+    return (group, natural, name)  # case breaks ties

@@ -99,7 +99,7 @@ class PrimNode(Node):
 
     def dec(self, t: str, i: int, depth: int) -> str:
         if self.prim in (Prim.U128, Prim.I128):
-            return f"({t}[{i}] | {t}[{i + 1}] << 64)"
+            return f"{t}[{i}] | {t}[{i + 1}] << 64"
         return self.dec_scalar(f"{t}[{i}]")
 
     def dec_scalar(self, z: str) -> str:
@@ -127,7 +127,7 @@ class PrimNode(Node):
             signed = ", signed=True" if p is Prim.I256 else ""
             return [f'{v}.to_bytes(32, "little"{signed})']
         if p.is_float:
-            return [f"({v} if {v} == {v} else bad())"]
+            return [f"{v} if {v} == {v} else bad()"]
         return [v]
 
     def zeros(self) -> list[str]:
@@ -172,7 +172,7 @@ class BytesNode(Node):
         return f"{t}[{i}]"
 
     def enc(self, v: str, depth: int) -> list[str]:
-        return [f"({v} if len({v}) == {self.size} else bad())"]
+        return [f"{v} if len({v}) == {self.size} else bad()"]
 
     def zeros(self) -> list[str]:
         return [f"bytes({self.size})"]

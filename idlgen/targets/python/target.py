@@ -22,6 +22,7 @@ from idlgen.targets.python.modules import (
     families_view,
     instructions_view,
 )
+from idlgen.targets.python.names import isort_key
 from idlgen.targets.python.schema import schema_entries
 from idlgen.targets.python.shapes import Shapes
 from idlgen.targets.python.types_view import types_view
@@ -57,7 +58,7 @@ def imports_for(code: str, local: Iterable[tuple[str, tuple[str, ...]]] = (), pr
     With `private`, the codec functions and tables of `types.py` it uses are imported too.
     """
     tree = ast.parse(code)
-    referenced = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    referenced = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
     defined = {n.name for n in tree.body if isinstance(n, ast.FunctionDef | ast.ClassDef)}
     defined |= {t.id for n in tree.body if isinstance(n, ast.Assign | ast.AnnAssign)
                 for t in (n.targets if isinstance(n, ast.Assign) else [n.target]) if isinstance(t, ast.Name)}
@@ -95,18 +96,8 @@ def imports_for(code: str, local: Iterable[tuple[str, tuple[str, ...]]] = (), pr
     return out
 
 
-def _isort_key(name: str) -> tuple[int, list[object]]:
-    # ruff's isort, order-by-type: CONSTANTS, then Classes, then the rest; digits compare as numbers
-    natural: list[object] = [int(p) if p.isdigit() else p for p in re.split(r"(\d+)", name)]
-    if name.isupper():
-        return (0, natural)
-    if name[:1].isupper():
-        return (1, natural)
-    return (2, natural)
-
-
 def _wrap(prefix: str, names: list[str]) -> str:
-    names = sorted(names, key=lambda n: _isort_key(n.split()[0]))
+    names = sorted(names, key=lambda n: isort_key(n.split()[0]))
     line = prefix + ", ".join(names)
     if len(line) <= 120:
         return line
@@ -114,6 +105,19 @@ def _wrap(prefix: str, names: list[str]) -> str:
 
 
 MARK = "#@imports@#"
+
+# Which sibling modules each module may import public names from (imports only go this way).
+_SIBLINGS: dict[str, tuple[str, ...]] = {
+    "types": (),
+    "_schema": (),
+    "errors": (),
+    "constants": (),
+    "accounts": ("types",),
+    "events": ("types",),
+    "instructions": ("types", "constants"),
+    "families": ("types", "errors"),
+    "json_bridge": ("_schema", "types", "accounts", "events", "instructions"),
+}
 
 
 class PythonTarget:
@@ -166,7 +170,7 @@ def render_package(program: Program, ctx: RenderContext, validate: bool = True) 
                                                           "tables": gen.consts.lines()}, **common)
     for module in list(files):
         text = files[module]
-        local = [(m, n) for m, n in exported.items() if m != module.removesuffix(".py")]
+        local = [(m, exported[m]) for m in _SIBLINGS[module.removesuffix(".py")]]
         body = text.replace(MARK, "")
         block = "\n".join(imports_for(body, local, private=module != "types.py"))
         head, tail = text.split(MARK + "\n", 1)

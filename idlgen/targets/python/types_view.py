@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from idlgen.ir.model import EnumBody, Program, StructBody, StructKind, TypeDef
 from idlgen.targets.python.codegen import Codegen
+from idlgen.targets.python.names import isort_key
 from idlgen.targets.python.shapes import Shapes, TypeShape
 
 
@@ -137,5 +138,6 @@ def types_view(program: Program, shapes: Shapes, gen: Codegen) -> dict[str, obje
         "exports": sorted({shapes[td.name].cls for td in program.types}
                           | {vs.cls for td in program.types for vs in shapes[td.name].variants
                              if shapes[td.name].is_data_enum}
-                          | {f"{p}_{shapes[td.name].stem}" for td in program.types for p in ("encode", "decode")}),
+                          | {f"{p}_{shapes[td.name].stem}" for td in program.types for p in ("encode", "decode")},
+                          key=isort_key),
     }
