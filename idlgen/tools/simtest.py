@@ -300,10 +300,14 @@ class SimTest:
                 self.check_family(p2, plan, v, sender=self.cand, receiver=self.cand, receiver_fam=plan.candidate,
                                   who="new producers")
                 on_now = plan.deployed is not None and v in plan.deployed.versions
-                p2.notes.append(
-                    f"{plan.stem} v{v} also settles on the program deployed now" if on_now else
-                    f"{plan.stem} v{v} is unknown to the program deployed now: deploy the new program "
-                    "(Phase 1) before switching producers")
+                if on_now:
+                    # The program deployed now claims v too: it must read the new build's bytes the same
+                    # way, or switching producers before (or without) the upgrade corrupts settlement.
+                    self.check_family(p2, plan, v, sender=self.cand, receiver=self.dep, receiver_fam=plan.deployed,
+                                      who="new producers, on the program deployed now")
+                else:
+                    p2.notes.append(f"{plan.stem} v{v} is unknown to the program deployed now: deploy the new "
+                                    "program (Phase 1) before switching producers")
                 if not on_now:
                     rb.notes.append(f"pause and flush {plan.stem} v{v} batches before reverting: the old "
                                     "program rejects them")

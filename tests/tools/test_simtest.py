@@ -98,6 +98,9 @@ def test_same_version_byte_new_layout_is_caught(tmp_path: Path) -> None:
     assert r.exit_code == 1, r.output
     p1 = r.output.split("Phase 1", 1)[1].split("Phase 2", 1)[0]
     assert "FAIL  Batch v2 from old producers" in p1
+    # and the new build's v2 batches would be misread by the program deployed now
+    p2 = r.output.split("Phase 2", 1)[1].split("Rollback", 1)[0]
+    assert "FAIL  Batch v2 from new producers, on the program deployed now" in p2
 
 
 def test_enum_variants_swapped_is_a_different_value(tmp_path: Path) -> None:
