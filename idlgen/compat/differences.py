@@ -907,8 +907,9 @@ class Differ:
             elif i is None and j is not None:
                 m = na[j]
                 if m.optional and j > last_kept:
-                    add("IX_ACCOUNT_OPTIONAL_APPENDED", f"optional account `{m.snake}` was appended to {owner}",
-                        m, a.path, m.path)
+                    add("IX_ACCOUNT_OPTIONAL_APPENDED", f"optional account `{m.snake}` was appended to {owner}: "
+                        "old producers omit it, which Anchor accepts only with `allow-missing-optionals`", m, a.path,
+                        m.path)
                 else:
                     where = "at the end" if j > last_kept else f"at position {j}: every later account shifts"
                     add("IX_ACCOUNT_ADDED", f"account `{m.snake}` was added to {owner} {where}", m, a.path, m.path)

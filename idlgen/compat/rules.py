@@ -89,8 +89,10 @@ RULES: tuple[Rule, ...] = (
        "bytes, but a string must be UTF-8, so the side that accepts more must move first."),
     _r("IX_ACCOUNT_ADDED", H, STW, "An account was added to an instruction's account list: accounts are "
        "positional, old producers pass the wrong list."),
-    _r("IX_ACCOUNT_OPTIONAL_APPENDED", S, PF, "An optional account was appended to an instruction: Anchor "
-       "reads a missing trailing optional account as None and the old program ignores extra accounts."),
+    _r("IX_ACCOUNT_OPTIONAL_APPENDED", H, STW, "An optional account was appended to an instruction. Old "
+       "producers do not pass it, and Anchor only reads a missing trailing optional account as None when the "
+       "program is built with anchor-lang's `allow-missing-optionals` feature (off by default; otherwise "
+       "AccountNotEnoughKeys). If the program has that feature, acknowledge the change."),
     _r("IX_ACCOUNT_REMOVED", H, STW, "An account was removed from an instruction: later accounts shift."),
     _r("IX_ACCOUNT_MOVED", H, STW, "An instruction's accounts were reordered: accounts are positional."),
     _r("IX_ACCOUNT_RENAMED", N, NO, "An instruction account was renamed at the same position with the "

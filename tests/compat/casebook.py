@@ -303,11 +303,12 @@ Edit = Callable[[Doc], None]
 class Case:
     def __init__(self, name: str, new: Edit, verdict: str, rules: set[str], *, old: Edit | None = None,
                  formats: str = "both", why: str = "", acknowledge: list[Doc] | None = None,
-                 axes: set[str] | None = None) -> None:
+                 axes: set[str] | None = None, gate: str | None = None) -> None:
         self.name, self.new_edit, self.old_edit = name, new, old
         self.verdict, self.rules, self.formats, self.why = verdict, rules, formats, why
         self.acknowledge = acknowledge or []
         self.axes = axes
+        self.gate = gate
 
     def build(self) -> tuple[Doc, Doc, Doc]:
         old = base()
@@ -321,6 +322,8 @@ class Case:
             expected["acknowledge"] = self.acknowledge
         if self.axes:
             expected["axes"] = sorted(self.axes)
+        if self.gate:
+            expected["gate"] = self.gate
         if self.formats == "mixed":
             old = to_legacy(old)
         return old, new, expected
@@ -433,7 +436,7 @@ CASES: list[Case] = [
     Case("instruction_removed", lambda d: d["instructions"].remove(ix(d, "pause")), "hard", {"INSTRUCTION_REMOVED"}),
     Case("instruction_retired_acknowledged", lambda d: d["instructions"].remove(ix(d, "pause")), "soft",
          {"INSTRUCTION_REMOVED"},
-         acknowledge=[{"rule": "INSTRUCTION_REMOVED", "path": "instructions.pause", "reason": "retired"}]),
+         acknowledge=[{"rule": "INSTRUCTION_REMOVED", "path": "instructions.pause", "reason": "retired"}], gate="none"),
     Case("instruction_renamed_keeps_discriminator", lambda d: _rename_ix(d, "trade", "place_trade", keep_disc=True),
          "none", {"INSTRUCTION_RENAMED"}),
     Case("instruction_renamed", lambda d: _rename_ix(d, "trade", "place_trade", keep_disc=False), "hard",
@@ -461,8 +464,14 @@ CASES: list[Case] = [
     # ---- instruction accounts -------------------------------------------------------------------------
     Case("ix_account_inserted", _trade_accts(lambda a: a.insert(1, _acct("market"))), "hard", {"IX_ACCOUNT_ADDED"}),
     Case("ix_account_appended", _trade_accts(lambda a: a.append(_acct("market"))), "hard", {"IX_ACCOUNT_ADDED"}),
-    Case("ix_account_optional_appended", _trade_accts(lambda a: a.append(_acct("referrer", optional=True))), "soft",
-         {"IX_ACCOUNT_OPTIONAL_APPENDED"}),
+    Case("ix_account_optional_appended", _trade_accts(lambda a: a.append(_acct("referrer", optional=True))), "hard",
+         {"IX_ACCOUNT_OPTIONAL_APPENDED"},
+         why="Anchor rejects a missing optional account unless built with `allow-missing-optionals`"),
+    Case("ix_account_optional_appended_acknowledged",
+         _trade_accts(lambda a: a.append(_acct("referrer", optional=True))), "hard", {"IX_ACCOUNT_OPTIONAL_APPENDED"},
+         acknowledge=[{"rule": "IX_ACCOUNT_OPTIONAL_APPENDED", "path": "instructions.trade.accounts.referrer",
+                       "reason": "built with allow-missing-optionals"}], gate="none",
+         why="acknowledged: still hard in the verdict, but no longer fails --fail-on"),
     Case("ix_account_removed", _trade_accts(lambda a: a.pop(2)), "hard", {"IX_ACCOUNT_REMOVED"}),
     Case("ix_account_reordered", _trade_accts(lambda a: _swap(a, 1, 2)), "hard", {"IX_ACCOUNT_MOVED"}),
     Case("ix_account_renamed", _trade_accts(lambda a: a[2].update(name="price_feed")), "none", {"IX_ACCOUNT_RENAMED"}),
@@ -572,7 +581,8 @@ CASES: list[Case] = [
          old=_batch_v2),
     Case("family_member_retired_acknowledged", lambda d: d["types"].remove(ty(d, "BatchV1")), "soft",
          {"FAMILY_MEMBER_REMOVED"}, old=_batch_v2,
-         acknowledge=[{"rule": "FAMILY_MEMBER_REMOVED", "path": "types.BatchV1", "reason": "V1 retired"}]),
+         acknowledge=[{"rule": "FAMILY_MEMBER_REMOVED", "path": "types.BatchV1", "reason": "V1 retired"}],
+         gate="none"),
     Case("family_member_changed", lambda d: fields(d, "BatchV1").append(_f("slot", "u64")), "hard", {"FIELD_ADDED"},
          axes={"interface"}, why="bytes of a live version must never change: add a new version instead"),
     Case("family_nested_type_changed", lambda d: fields(d, "Fill").insert(0, _f("id", "u64")), "hard",

@@ -57,6 +57,9 @@ def check(comp: Comparison, expected: dict[str, Any], extra_none: frozenset[str]
     assert rules - want <= extra_none, f"unexpected {rules - want}: " + "; ".join(
         f.message for f in comp.findings if f.rule not in want)
     assert all(f.level is Level.NONE for f in comp.findings if f.rule in rules - want)
+    if "gate" in expected:
+        assert comp.gate.label == expected["gate"]
+        assert all(f.acknowledged is not None for f in comp.findings if f.rule in want)
     if "axes" in expected:
         assert {f.axis for f in comp.findings if f.rule in want} == set(expected["axes"])
     for f in comp.findings:
