@@ -239,7 +239,7 @@ def decode(*, idl: str, data: str | None, kind: str | None, name: str | None, en
 
     \b
     Examples:
-      idlgen decode idl/godark_settlement.json 0x3c2f...         # instruction data (hex)
+      idlgen decode idl/godark_settlement.json 0x160215dfe17aa3d6...   # instruction data (hex)
       idlgen decode v1.4.0:idl/godark_settlement.json --file config.bin --as account
       idlgen decode idl/godark_settlement.json --logs tx.log     # every `Program data:` event
     """

@@ -154,9 +154,10 @@ def _payload_offset(program: Program, ix: Instruction, arg_name: str) -> int | N
     return None
 
 
-_INVOKE = re.compile(r"^Program (\S+) invoke \[(\d+)\]")
-_DONE = re.compile(r"^Program (\S+) (success|failed)")
-_DATA = re.compile(r"Program data: ([A-Za-z0-9+/=]+)\s*$")
+_ID = r"([1-9A-HJ-NP-Za-km-z]{32,44})"
+_INVOKE = re.compile(rf"^Program {_ID} invoke \[(\d+)\]")
+_DONE = re.compile(rf"^Program {_ID} (success|failed)")
+_DATA = re.compile(r"Program data: ([A-Za-z0-9+/]+=*)")  # also inside a JSON array of log messages
 
 
 def decode_logs(codec: Codec, lines: Iterable[str], shown: str) -> tuple[list[dict[str, Any]], int]:

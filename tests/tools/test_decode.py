@@ -118,6 +118,13 @@ def test_events_from_transaction_logs(program: Program, pkg: ModuleType, tmp_pat
                              {"line": 7, "event": events[1][0], "value": events[1][1]}]
     assert got["skipped_other_programs"] == 1
 
+    # the same logs as an RPC getTransaction result (logMessages, one quoted string per line)
+    rpc = tmp_path / "tx.json"
+    rpc.write_text(json.dumps({"meta": {"logMessages": log}}, indent=2))
+    got_rpc = out_json(decode(str(SETTLEMENT), "--logs", str(rpc)))
+    assert [(e["event"], e["value"]) for e in got_rpc["events"]] == [(n, v) for n, v, _ in events]
+    assert got_rpc["skipped_other_programs"] == 1
+
 
 def test_unknown_discriminator_is_an_offset_error(program: Program) -> None:
     r = decode(str(SETTLEMENT), "00" * 8 + "ff" * 10)
