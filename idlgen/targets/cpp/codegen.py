@@ -106,6 +106,7 @@ class Codegen:
         self._fault_load: dict[str, bool] = {}
         self._fault_store: dict[str, bool] = {}
         self._mem: dict[str, bool] = {}
+        self._max: dict[str, int | None] = {}
 
     # ----------------------------------------------------------------------------------- types
 
@@ -166,6 +167,75 @@ class Codegen:
                     self._min[name] = v
                 return self._min[name]
         assert_never(t)
+
+    def max_size(self, t: TypeRef) -> int | None:
+        """Most bytes any value of `t` encodes to; None when unbounded (vectors, strings)."""
+        match t:
+            case PrimType(prim=p):
+                return p.size
+            case VecType():
+                return None
+            case OptionType(inner=inner):
+                m = self.max_size(inner)
+                return None if m is None else 1 + m
+            case COptionType(inner=inner):
+                m = self.max_size(inner)
+                return None if m is None else 4 + m
+            case ArrayType(inner=inner, length=n):
+                m = self.max_size(inner)
+                return None if m is None else n * m
+            case DefinedType(name=name):
+                if name not in self._max:
+                    self._max[name] = None  # recursion can only go through vectors: unbounded
+                    body = self.typedef(name).body
+                    total: int | None
+                    if isinstance(body, StructBody):
+                        sizes = [self.max_size(f.type) for f in body.fields]
+                        total = None if None in sizes else sum(x or 0 for x in sizes)
+                    else:
+                        per = [[self.max_size(f.type) for f in v.fields] for v in body.variants]
+                        total = None if any(None in v for v in per) else \
+                            1 + max((sum(x or 0 for x in v) for v in per), default=0)
+                    self._max[name] = total
+                return self._max[name]
+        assert_never(t)
+
+    def put(self, t: TypeRef, val: str, d: int) -> list[str]:
+        """Statements writing a bounded `val` at cursor `q`, which has room for max_size(t) bytes,
+        and advancing it; `return nullptr;` on a value Borsh cannot encode (NaN)."""
+        n = self.fixed(t)
+        if n is not None:
+            def fail(code: str, off: str) -> str:
+                return "return nullptr;"
+            return [*self.store(t, "q", Off(), val, fail, d=d + 1), f"q += {n};"]
+        match t:
+            case OptionType(inner=inner):
+                return [f"*q++ = {val}.has_value() ? 1 : 0;", f"if ({val}.has_value()) {{",
+                        *indent(self.put(inner, f"(*{val})", d + 1)), "}"]
+            case ArrayType(inner=inner):
+                e = f"e{d}"
+                return [f"for (const auto& {e} : {val}) {{", *indent(self.put(inner, e, d + 1)), "}"]
+            case DefinedType():
+                return [f"q = {self.ns}::put(q, {val});", "if (q == nullptr) return nullptr;"]
+            case _:
+                raise AssertionError("unbounded or fixed-size type")
+
+    def put_fields(self, fields: Sequence[Field], member: Callable[[Field], str]) -> list[str]:
+        lines: list[str] = []
+        for run in self.runs(fields):
+            if self.fixed(run[0].type) is None:
+                lines += self.put(run[0].type, member(run[0]), 0)
+                continue
+
+            def fail(code: str, off: str) -> str:
+                return "return nullptr;"
+
+            off = 0
+            for f in run:
+                lines += self.store_field(f, "q", Off(off), member(f), fail, packed=None)
+                off += self.fixed(f.type) or 0
+            lines.append(f"q += {off};")
+        return lines
 
     def _any(self, t: TypeRef, memo: dict[str, bool], prim: Callable[[Prim], bool], tagged: bool) -> bool:
         match t:
@@ -305,6 +375,8 @@ class Codegen:
                     b = f"x{d}"
                     return [f"{{ {_PRIM_TYPES[prim]} {b} = 0; if (!{RT}::ld_{prim.value}({p}, {b})) "
                             f"{fail(f'{ERRC}::nan_float', off.render())} {lval} = {b}; }}"]
+                if prim is Prim.PUBKEY:
+                    return [f"std::memcpy({lval}.bytes.data(), {p}, 32);"]
                 return [f"{lval} = {RT}::ld_{prim.value}({p});"]
             case ArrayType(inner=inner, length=n):
                 if inner == PrimType(Prim.U8):
@@ -375,6 +447,21 @@ class Codegen:
                             f"    if ({p} == nullptr) return;",
                             f"    for (std::size_t {i} = 0; {i} < {val}.size(); ++{i}) {{",
                             *indent(body, 2), "    }", f"    (void){s};", "}"]
+                mx = self.max_size(inner)
+                if mx is not None and isinstance(inner, DefinedType):
+                    q, done = f"q{d}", f"done{d}"
+                    return ["{", f"    {RT}::put_length(w, {val}.size());", f"    bool {done} = false;",
+                            f"    if ({val}.size() <= SIZE_MAX / {mx}) {{",
+                            "        // Room for the largest possible elements: write them all unchecked.",
+                            f"        if (std::uint8_t* {q} = w.window({val}.size() * {mx})) {{",
+                            f"            for (const auto& {e} : {val}) {{",
+                            f"                {q} = {self.ns}::put({q}, {e});",
+                            f"                if ({q} == nullptr) break;", "            }",
+                            f"            if ({q} != nullptr) {{", f"                w.commit({q});",
+                            f"                {done} = true;", "            }", "        }", "    }",
+                            f"    if (!{done}) {{",
+                            f"        for (const auto& {e} : {val}) {{", *indent(self.enc(inner, e, d + 1), 3),
+                            "        }", "    }", "}"]
                 return [f"{RT}::put_length(w, {val}.size());",
                         f"for (const auto& {e} : {val}) {{", *indent(self.enc(inner, e, d + 1)), "}"]
             case OptionType(inner=inner):
@@ -424,9 +511,16 @@ class Codegen:
                     def vfail(code: str, off: str) -> str:
                         return f"return r.fail({code}, {s} + {off});"
 
-                    body = self.load(inner, p, Off().term(f"{i} * {m}"), f"{lval}[{i}]", vfail, d=d + 1)
+                    # Index through a local pointer: stores into the elements cannot then alias the
+                    # vector's own bookkeeping (std::vector<bool> has no data()).
+                    hoist = inner != PrimType(Prim.BOOL)
+                    o = f"o{d}"
+                    body = self.load(inner, p, Off().term(f"{i} * {m}"), f"{o if hoist else lval}[{i}]", vfail,
+                                     d=d + 1)
                     return ["{", f"    std::uint32_t {c} = 0;", f"    if (!r.length({c}, {m})) return false;",
-                            f"    {lval}.resize({c});", f"    const std::size_t {s} = r.pos();",
+                            f"    {lval}.resize({c});",
+                            *([f"    auto* {o} = {lval}.data();"] if hoist else []),
+                            f"    const std::size_t {s} = r.pos();",
                             f"    const std::uint8_t* {p} = r.take(std::size_t{{{c}}} * {m});",
                             f"    if ({p} == nullptr) return false;",
                             f"    for (std::size_t {i} = 0; {i} < {c}; ++{i}) {{", *indent(body, 2), "    }",

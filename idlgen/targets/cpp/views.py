@@ -216,6 +216,8 @@ class Views:
         lines = [f"inline void encode({RT}::Writer& w, const {q}& v) noexcept;",
                  f"inline bool decode({RT}::Reader& r, {q}& v);",
                  f"inline std::size_t encoded_size(const {q}& v) noexcept;"]
+        if self._bounded(td):
+            lines.append(f"inline std::uint8_t* put(std::uint8_t* q, const {q}& v) noexcept;")
         if td.borsh_size is not None:
             lines += [f"inline {FAULT} store(std::uint8_t* p, const {q}& v) noexcept;",
                       f"inline {FAULT} load(const std::uint8_t* p, {q}& v) noexcept;"]
@@ -223,6 +225,19 @@ class Views:
             lines += [f"inline {FAULT} store_mem(std::uint8_t* p, const {q}& v) noexcept;",
                       f"inline {FAULT} load_mem(const std::uint8_t* p, {q}& v) noexcept;"]
         return "\n".join(lines)
+
+    def _bounded(self, td: TypeDef) -> bool:
+        """Variable size, but with a known maximum: gets the unchecked `put` fast path."""
+        return td.borsh_size is None and self.gen.max_size(DefinedType(td.name)) is not None
+
+    def _fast_path(self, td: TypeDef) -> list[str]:
+        if not self._bounded(td):
+            return []
+        mx = self.gen.max_size(DefinedType(td.name))
+        return [f"    // Fast path: one bounds check for the largest encoding ({mx} bytes), then unchecked writes.",
+                f"    if (std::uint8_t* q = w.window({mx})) {{",
+                f"        if (std::uint8_t* end = {self.ns}::put(q, v)) {{",
+                "            w.commit(end);", "            return;", "        }", "    }"]
 
     def _fixed_wrappers(self, q: str, size: int) -> list[str]:
         """encode / decode of a fixed-size type: one bounds check, then store / load."""
@@ -271,7 +286,11 @@ class Views:
             lines += self._store_load(q, fields, member, packed=q if packed else None, mem=False)
             lines += self._fixed_wrappers(q, td.borsh_size)
         else:
+            if self._bounded(td):
+                lines += [f"inline std::uint8_t* put(std::uint8_t* q, const {q}& v) noexcept {{",
+                          *indent(self.gen.put_fields(fields, member)), "    return q;", "}"]
             lines += [f"inline void encode({RT}::Writer& w, const {q}& v) noexcept {{",
+                      *self._fast_path(td),
                       *indent(self.gen.enc_fields(fields, member, q if packed else None)), "}",
                       f"inline bool decode({RT}::Reader& r, {q}& v) {{",
                       *indent(self.gen.dec_fields(fields, member, q if packed else None)), "    return true;", "}",
@@ -331,8 +350,21 @@ class Views:
                           "    return true;" if td.borsh_size is None else "    break;", "}"]
         if td.borsh_size is not None:
             return "\n".join(self._fixed_enum(td, q, vnames))
-        lines = [
+        lines: list[str] = []
+        if self._bounded(td):
+            put_cases: list[str] = []
+            for i, v in enumerate(td.body.variants):
+                member = self.member(v.fields, "x")
+                get = [f"    const auto& x = *std::get_if<{i}>(&v.value);"] if v.fields else []
+                put_cases += [f"case {i}: {{", *get, *indent(self.gen.put_fields(v.fields, member)),
+                              "    return q;", "}"]
+            lines += [f"inline std::uint8_t* put(std::uint8_t* q, const {q}& v) noexcept {{",
+                      "    *q++ = static_cast<std::uint8_t>(v.value.index());",
+                      "    switch (v.value.index()) {", *indent(put_cases, 2),
+                      "        default:", "            return nullptr;", "    }", "}"]
+        lines += [
             f"inline void encode({RT}::Writer& w, const {q}& v) noexcept {{",
+            *self._fast_path(td),
             "    std::uint8_t* tag = w.claim(1);",
             "    if (tag == nullptr) return;",
             "    *tag = static_cast<std::uint8_t>(v.value.index());",
