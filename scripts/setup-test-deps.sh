@@ -20,6 +20,10 @@ apt_install() {
 # proto (tests/proto): protoc compiles the generated .proto to C++, which is built against libprotobuf.
 apt_install protobuf-compiler libprotobuf-dev pkg-config
 
+# cpp (tests/cpp, benchmarks/run_cpp.sh): the generated headers are compiled with g++ and clang++;
+# the benchmark builds protobuf C++ beside them (protoc + libprotobuf above).
+apt_install g++ clang
+
 # conformance (tests/conformance): the official Anchor TypeScript coder, pinned by tests/reference/package-lock.json.
 # `npm ci` runs only when node_modules is missing or was installed from another lock file (a hash stamp).
 command -v node >/dev/null && command -v npm >/dev/null || apt_install nodejs npm
