@@ -250,3 +250,25 @@ def _leaves(v: Any) -> list[Any]:
         return [x for y in v for x in _leaves(y)]
     return [v]
 
+
+
+def test_coption_pack_layout(bridge_for: Any) -> None:
+    """COption outside zero-copy: no reference coder has it (TS: not implemented; anchorpy: no coption
+    type), so the bytes are spelled out from solana-program's Pack layout (spl-token `pack_coption_u64`
+    / `pack_coption_key`): a u32 little-endian tag 0/1, then the value, zero-filled when None."""
+    bridge = bridge_for("tests/conformance/fixtures/borsh_spec.json")
+    key = "4PDVYdLCZRVa759gw9UAgPsto41bMuaWib3Cuogc2NGw"
+    key_raw = bytes.fromhex("3243f6a8885a308d313198a2e03707344a4093822299f31d0082efa98ec4e6c8")
+    from tests.support.values import b58encode
+
+    assert b58encode(key_raw) == key
+    cases = [
+        ({"amount": None, "delegate": None, "tail": 7}, b"\0" * 12 + b"\0" * 36 + b"\x07"),
+        ({"amount": 5, "delegate": key, "tail": 0},
+         b"\x01\0\0\0" + (5).to_bytes(8, "little") + b"\x01\0\0\0" + key_raw + b"\0"),
+        ({"amount": 2**64 - 1, "delegate": None, "tail": 255},
+         b"\x01\0\0\0" + b"\xff" * 8 + b"\0" * 36 + b"\xff"),
+    ]
+    for value, want in cases:
+        assert bridge.encode("type", "PackOptions", value) == want, value
+        assert canon(bridge.decode("type", "PackOptions", want)) == canon(value)
