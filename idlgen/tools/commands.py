@@ -39,7 +39,8 @@ def simtest_options(fn: Any) -> Any:
                      help="IDL of the new build (path or REV:path)."),
         click.option("--program", "program_so", type=click.Path(dir_okay=False, exists=True),
                      help="The deployed program binary (.so): also run every candidate instruction in LiteSVM."),
-        click.option("--program-id", help="Program id to load --program as (default: the deployed IDL's address)."),
+        click.option("--program-id", help="Program id to load --program as (default: the deployed IDL's "
+                                          "address, else the candidate's)."),
         click.option("--allowed-versions", type=click.IntRange(0, 255), metavar="BITMASK",
                      help="The deployed allowed-versions bitmask (bit v-1 enables version v), e.g. 3."),
         click.option("--config-account", type=click.Path(dir_okay=False, exists=True), metavar="DUMP",
@@ -86,7 +87,8 @@ def simtest(*, deployed: str, candidate: str, program_so: str | None, program_id
         raise IdlgenError("give --allowed-versions or --config-account, not both")
     cand = load_idl(candidate, fallback=_single_configured_program())
     dep = load_idl(deployed, fallback=cand.config)
-    vm = load_vm(Path(program_so), program_id or dep.program.address) if program_so else None
+    pid = program_id or dep.program.address or cand.program.address
+    vm = load_vm(Path(program_so), pid) if program_so else None
     emit_config = {f.spec.stem: f.emit_version for f in (cand.config.families if cand.config else ())
                    if f.emit_version is not None}
     with codec_workspace() as ws:

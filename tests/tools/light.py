@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -154,6 +155,86 @@ def as_anchor_json(ts_idl: dict[str, Any]) -> dict[str, Any]:
     out = json.loads(json.dumps(ts_idl))
     for acc in out.get("accounts", []):
         acc["name"] = acc["name"][:1].upper() + acc["name"][1:]
+    return out
+
+
+def _snake(name: str) -> str:
+    from idlgen.anchor.names import snake_case
+
+    return snake_case(name)
+
+
+def _spec_type(t: Any, tuples: dict[str, str]) -> Any:
+    if t == "publicKey":
+        return "pubkey"
+    if isinstance(t, str):
+        return t
+    if "defined" in t:
+        name = t["defined"]
+        if name.startswith("("):  # no tuple type in the spec format: Anchor 0.30 needs a named struct
+            name = tuples.setdefault(name, f"Tuple{len(tuples)}")
+        return {"defined": {"name": name}}
+    if "array" in t:
+        return {"array": [_spec_type(t["array"][0], tuples), t["array"][1]]}
+    key = next(iter(t))
+    return {key: _spec_type(t[key], tuples)}
+
+
+def as_spec(legacy: dict[str, Any], address: str = PROGRAM_ID) -> dict[str, Any]:
+    """The same program in the 0.30+ spec format, as `anchor idl convert` writes it: snake_case names,
+    explicit discriminators, account layouts moved into `types`, `pubkey`, `{"defined": {"name": ..}}`.
+    Lets the real program check the spec-format codec too (no registry package ships a spec IDL with a
+    compiled program)."""
+    import hashlib
+
+    def disc(ns: str, name: str) -> list[int]:
+        return list(hashlib.sha256(f"{ns}:{name}".encode()).digest()[:8])
+
+    tuples: dict[str, str] = {}
+
+    def fields(fs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [{"name": _snake(f["name"]), "type": _spec_type(f["type"], tuples)} for f in fs]
+
+    def typedef(t: dict[str, Any]) -> dict[str, Any]:
+        body = t["type"]
+        if body["kind"] == "struct":
+            return {"name": t["name"], "type": {"kind": "struct", "fields": fields(body["fields"])}}
+        if body["kind"] == "enum":
+            return {"name": t["name"], "type": {"kind": "enum", "variants": [{"name": v["name"]}
+                                                                             for v in body["variants"]]}}
+        return {"name": t["name"], "type": {"kind": "type", "alias": _spec_type(body["value"], tuples)}}
+
+    instructions = [{
+        "name": _snake(ix["name"]),
+        "discriminator": disc("global", _snake(ix["name"])),
+        "accounts": [{"name": _snake(a["name"]), **({"writable": True} if a.get("isMut") else {}),
+                      **({"signer": True} if a.get("isSigner") else {}),
+                      **({"optional": True} if a.get("isOptional") else {})} for a in ix["accounts"]],
+        "args": fields(ix.get("args", [])),
+    } for ix in legacy["instructions"]]
+    types = [typedef(a) for a in legacy["accounts"]] + [typedef(t) for t in legacy["types"]]
+    types += [{"name": n, "type": {"kind": "struct", "fields": [
+        _spec_type(x, tuples) for x in _tuple_parts(rust)]}} for rust, n in tuples.items()]
+    return {
+        "address": address,
+        "metadata": {"name": legacy["name"], "version": legacy["version"], "spec": "0.1.0"},
+        "instructions": instructions,
+        "accounts": [{"name": a["name"], "discriminator": disc("account", a["name"])} for a in legacy["accounts"]],
+        "errors": legacy["errors"],
+        "types": types,
+        "constants": [{**c, "type": _spec_type(c["type"], tuples)} for c in legacy["constants"]],
+    }
+
+
+def _tuple_parts(rust: str) -> list[Any]:
+    """`(u8,[u8;32])` -> ["u8", {"array": ["u8", 32]}]: scalars and arrays of scalars, what this IDL has."""
+    out: list[Any] = []
+    for part in re.findall(r"\[[^\]]*\]|[^,\s]+", rust.strip()[1:-1]):
+        if part.startswith("["):
+            inner, n = part[1:-1].split(";")
+            out.append({"array": [inner.strip(), int(n)]})
+        else:
+            out.append(part)
     return out
 
 

@@ -36,14 +36,24 @@ def so() -> Path:
         pytest.skip(f"Light Protocol program not available: {exc}")
 
 
-@pytest.fixture(scope="module")
-def program() -> Program:
-    return load_program(light.IDL_FIXTURE)
+@pytest.fixture(scope="module", params=["legacy", "spec"])
+def idl(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The committed legacy IDL, and the same program converted to the 0.30+ spec format."""
+    if request.param == "legacy":
+        return light.IDL_FIXTURE
+    out = tmp_path_factory.mktemp("spec") / "account_compression.json"
+    out.write_text(json.dumps(light.as_spec(json.loads(light.IDL_FIXTURE.read_text())), indent=2))
+    return out
 
 
 @pytest.fixture(scope="module")
-def codec(program: Program, tmp_path_factory: pytest.TempPathFactory) -> ModuleType:
-    return generate_python_package(light.IDL_FIXTURE, tmp_path_factory.mktemp("lightpkg"))
+def program(idl: Path) -> Program:
+    return load_program(idl)
+
+
+@pytest.fixture(scope="module")
+def codec(idl: Path, tmp_path_factory: pytest.TempPathFactory) -> ModuleType:
+    return generate_python_package(idl, tmp_path_factory.mktemp("lightpkg"))
 
 
 @pytest.fixture
@@ -60,7 +70,8 @@ def args_for(program: Program, ix: Instruction, profile: str, seed: int) -> dict
     return ValueGen(program, random.Random(f"light:{ix.name}:{profile}:{seed}"), profile).fields(ix.args)
 
 
-def test_the_idl_has_what_the_program_has(program: Program) -> None:
+def test_the_idl_has_what_the_program_has() -> None:
+    program = load_program(light.IDL_FIXTURE)
     assert len(program.instructions) == 13
     assert {a.name for a in program.accounts} >= {"GroupAuthority", "RegisteredProgram"}
     assert any(t.name == "(u8,[u8;32])" for t in program.types), "the Rust tuple arg of appendLeaves"
@@ -95,7 +106,7 @@ def test_a_truncated_body_is_rejected_with_102(vm: ProgramVM, program: Program, 
 
 
 def test_unknown_discriminator_101_and_short_data_100(vm: ProgramVM, program: Program, codec: ModuleType) -> None:
-    ix = next(i for i in program.instructions if i.name == "initializeGroupAuthority")
+    ix = next(i for i in program.instructions if i.snake == "initialize_group_authority")
     known = {i.discriminator for i in program.instructions}
     body = encode(codec, ix, args_for(program, ix, "random", 2))[len(ix.discriminator):]
     for disc in (bytes(8), b"\xff" * 8, bytes(reversed(ix.discriminator))):
@@ -109,7 +120,8 @@ def test_initialize_group_authority_succeeds_and_the_account_decodes(
     from solders.keypair import Keypair
     from solders.pubkey import Pubkey
 
-    ix = next(i for i in program.instructions if i.name == "initializeGroupAuthority")
+    ix = next(i for i in program.instructions if i.snake == "initialize_group_authority")
+    pda_name = next(a.name for a in ix.flat_accounts() if a.snake == "group_authority")
     const = next(c for c in program.constants if c.name == "GROUP_AUTHORITY_SEED")
     seed_bytes = bytes(json.loads(const.value))
     seed_signer, payer = Keypair(), Keypair()
@@ -119,7 +131,7 @@ def test_initialize_group_authority_succeeds_and_the_account_decodes(
     pda, _bump = Pubkey.find_program_address([seed_bytes, bytes(seed_signer.pubkey())], pid)
 
     data = encode(codec, ix, {"authority": str(new_authority)})
-    outcome = vm.call(ix, data, accounts={"groupAuthority": pda},
+    outcome = vm.call(ix, data, accounts={pda_name: pda},
                       signers={"authority": payer, "seed": seed_signer})
     assert outcome.ok, outcome.describe() + "\n" + "\n".join(outcome.logs)
 
@@ -131,7 +143,7 @@ def test_initialize_group_authority_succeeds_and_the_account_decodes(
     assert value == {"authority": str(new_authority), "seed": str(seed_signer.pubkey())}
 
     # and the same instruction again is refused by the program (the PDA exists): the call is real
-    again = vm.call(ix, data, accounts={"groupAuthority": pda}, signers={"authority": payer, "seed": seed_signer})
+    again = vm.call(ix, data, accounts={pda_name: pda}, signers={"authority": payer, "seed": seed_signer})
     assert not again.ok
 
 
@@ -143,6 +155,15 @@ def test_simtest_program_level_on_the_real_binary(so: Path, tmp_path: Path) -> N
     assert proc.returncode == 0, proc.stdout + proc.stderr
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("  ok    ") and ": accepted (" in ln]
     assert len(lines) == 13, proc.stdout
+
+    # The same program in the spec format as the candidate: a format change alone settles everywhere.
+    spec = tmp_path / "spec.json"
+    spec.write_text(json.dumps(light.as_spec(json.loads(light.IDL_FIXTURE.read_text())), indent=2))
+    proc = subprocess.run([str(VENV_BIN / "idlgen"), "simtest", "--deployed", str(light.IDL_FIXTURE),
+                           "--candidate", str(spec), "--program", str(so), "--samples", "2"],
+                          capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "13 instruction(s) from old producers decode to the same args" in proc.stdout
 
     # A candidate whose initializeGroupAuthority takes a u8 instead of a pubkey: the deployed binary's
     # deserializer refuses the shorter body (102), and simtest says so and fails.
