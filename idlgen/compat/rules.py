@@ -111,18 +111,19 @@ RULES: tuple[Rule, ...] = (
        "pass a placeholder once the program is deployed."),
     _r("IX_ACCOUNT_PDA_CHANGED", H, STW, "An instruction account's PDA seeds or seed program changed: "
        "producers derive the old address."),
-    _r("IX_ACCOUNT_PDA_ADDED", S, PF, "An instruction account is now a PDA with recorded seeds (a new "
-       "seeds constraint): accounts at other addresses are rejected once deployed."),
+    _r("IX_ACCOUNT_PDA_ADDED", H, STW, "An instruction account is now a PDA with recorded seeds (a new seeds "
+       "constraint): producers passing any other account are rejected once deployed. Acknowledge it when every "
+       "producer already passes that PDA."),
     _r("IX_ACCOUNT_PDA_REMOVED", S, PF, "An instruction account lost its PDA seeds: a relaxed constraint."),
     _r("IX_ACCOUNT_ADDRESS_CHANGED", H, STW, "An instruction account's fixed address changed."),
-    _r("IX_ACCOUNT_ADDRESS_ADDED", S, PF, "An instruction account now has a fixed address: other "
-       "addresses are rejected once deployed."),
+    _r("IX_ACCOUNT_ADDRESS_ADDED", H, STW, "An instruction account now has a fixed address: producers passing "
+       "another address are rejected once deployed. Acknowledge it when every producer already passes it."),
     _r("IX_ACCOUNT_ADDRESS_REMOVED", S, PF, "An instruction account lost its fixed address: a relaxed "
        "constraint."),
     _r("IX_ACCOUNT_CONSTRAINT_RECORDED", N, NO, "The new IDL records a fixed address or PDA seeds the old "
        "IDL format or generator could not record: the program's constraint is only now documented."),
-    _r("IX_ACCOUNT_RELATIONS_CHANGED", S, PF, "An instruction account's has_one relations changed: a "
-       "constraint the program checks."),
+    _r("IX_ACCOUNT_RELATIONS_CHANGED", H, STW, "An instruction account's has_one relations changed: a "
+       "constraint the program checks, which existing producers may not meet."),
     # ---- account types ---------------------------------------------------------------------------------
     _r("ACCOUNT_ADDED", S, RF, "A new account type: readers that scan the program's accounts must know "
        "its discriminator before the program creates one."),
@@ -234,6 +235,10 @@ def catalog_markdown() -> str:
         "idlgen diff old.json new.json --plan                   # the upgrade plan (phased or stop-the-world)",
         "idlgen diff old.json new.json --fail-on soft           # exit 1 at or above soft",
         "```",
+        "",
+        "A change is soft only when deploying its first side breaks no existing party: relaxing an instruction "
+        "account (no longer writable, signer or PDA) is soft, program first; tightening one is hard, because "
+        "producers the team does not control may not meet the new constraint.",
         "",
         "Rollout \"by direction\" depends on where the changed thing flows: into the program (instruction "
         "arguments, versioned batches) the program is deployed first; out of it (accounts, events, return data) "
