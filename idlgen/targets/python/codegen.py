@@ -309,7 +309,7 @@ class Codegen:
                     "try:", f"    {g} = b[o]", "except IndexError:", "    raise short(b, o, 1) from None",
                     "o += 1", f"if {g} == 0:", f"    {dst} = None", f"elif {g} == 1:"]
                 out += ind(self.decode_value(inner, dst, depth + 1, sfx=sfx, inline=inline))
-                out += ["else:", '    raise bad_tag(b, o - 1, "Option")']
+                out += ["else:", f"    raise diagnose(b, o - 1, {self.ref_const(ref)})"]
                 return out
             case COptionType(inner=inner):
                 fixed = self.flat.node(inner)

@@ -435,6 +435,10 @@ def families_view(program: Program, shapes: Shapes) -> dict[str, Any]:
                    "Borsh body.") if fam.carrier else "One version byte, then the Borsh body."
         gate = (f"Allowed versions: the bitmask `{fam.gate.account}.{fam.gate.field}` (bit v-1 = version v)."
                 if fam.gate else "")
+        none_msg = ("none of the supported versions {supported} is enabled by the allowed-versions mask "
+                    "{allowed_mask:#04x}")
+        none_enabled = (f'raise {disabled}(f"{none_msg}")' if disabled
+                        else f'raise ValueError(f"{fam.stem}: {none_msg}")')
         lines = [f"{upper}_VERSIONS: Final[tuple[int, ...]] = ({', '.join(str(v) for v, _ in members)},)",
                  f"{alias}: TypeAlias = {' | '.join(s.cls for _, s in members)}"]
         lines += docstring([f"Versioned family `{fam.stem}`. {carrier}", *([gate] if gate else [])], "")
@@ -475,11 +479,12 @@ def families_view(program: Program, shapes: Shapes) -> dict[str, Any]:
                   "    if allowed_mask is not None and not allowed_mask >> (version - 1) & 1:",
                   f"        {disabled_raise}",
                   f"    value: {alias}",
+                  f"    name = {fam.stem!r}",
                   "    try:"]
         for k, (v, s) in enumerate(members):
             lines += [f"        {'if' if k == 0 else 'elif'} version == {v}:",
-                      f"            value, o = _d_{s.td.ident}(b, 1)",
-                      f"            name = {s.td.name!r}"]
+                      f"            name = {s.td.name!r}",
+                      f"            value, o = _d_{s.td.ident}(b, 1)"]
         lines += ["        else:", f"            {unknown_raise}",
                   "        if strict and o != len(b):", "            raise trailing(b, o)",
                   "    except DecodeError as e:", "        raise e.at(name) from None", "    return value", "", ""]
@@ -491,7 +496,7 @@ def families_view(program: Program, shapes: Shapes) -> dict[str, Any]:
                   '    """The highest version both this client and the on-chain bitmask allow."""',
                   f"    both = [v for v in supported if v in {stem}_allowed_versions(allowed_mask)]",
                   "    if not both:",
-                  f"        {disabled_raise.replace('version {version} is', 'no supported version ({supported}) is')}",
+                  f"        {none_enabled}",
                   "    return max(both)"]
         if fam.gate:
             gate_td = program.type(next(a.type for a in program.accounts if a.name == fam.gate.account))
