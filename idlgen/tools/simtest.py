@@ -308,7 +308,6 @@ class SimTest:
                 else:
                     p2.notes.append(f"{plan.stem} v{v} is unknown to the program deployed now: deploy the new "
                                     "program (Phase 1) before switching producers")
-                if not on_now:
                     rb.notes.append(f"pause and flush {plan.stem} v{v} batches before reverting: the old "
                                     "program rejects them")
             for v in plan.old_emit:
