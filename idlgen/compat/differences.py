@@ -244,7 +244,8 @@ def fixed_size(program: Program, t: TypeRef) -> int | None:
 class Ref(enum.Enum):
     SAME = "same"
     WIRE = "wire"  # different types, same bytes
-    STRBYTES = "strbytes"
+    STRBYTES = "strbytes"  # string -> bytes: every old value is still valid
+    BYTESSTR = "bytesstr"  # bytes -> string: old values that are not UTF-8 are refused
     DIFF = "diff"
 
 
@@ -456,8 +457,11 @@ class Differ:
             return self.cmp_ref(o.inner, n.inner, pairs)
         if o == n:
             return Ref.SAME
-        if {o, n} == {PrimType(Prim.STRING), PrimType(Prim.BYTES)}:
+        raw_bytes = (PrimType(Prim.BYTES), VecType(PrimType(Prim.U8)))
+        if o == PrimType(Prim.STRING) and n in raw_bytes:
             return Ref.STRBYTES
+        if o in raw_bytes and n == PrimType(Prim.STRING):
+            return Ref.BYTESSTR
         if self.oshape.of(o) == self.nshape.of(n):
             return Ref.WIRE
         if _raw_bytes(o, n) or _raw_bytes(n, o):
@@ -721,7 +725,10 @@ class Differ:
                     "bytes", fn.snake, fo.path, fn.path)
             elif r is Ref.STRBYTES:
                 raw(f"{rule}_TYPE_STRING_BYTES", f"{noun} `{fn.snake}` of {owner} ({told}) became {tnew}: the same "
-                    "bytes, but only strings must be UTF-8", fn.snake, fo.path, fn.path)
+                    "bytes, and every old string is valid bytes", fn.snake, fo.path, fn.path)
+            elif r is Ref.BYTESSTR:
+                raw(f"{rule}_TYPE_BYTES_STRING", f"{noun} `{fn.snake}` of {owner} ({told}) became {tnew}: the same "
+                    "bytes, but values that are not UTF-8 are now refused", fn.snake, fo.path, fn.path)
             if fo.docs != fn.docs:
                 out.raws.append(Raw("DOCS_CHANGED", f"the docs of {noun} `{fn.snake}` of {owner} changed",
                                     f"{fsub}.{fn.snake}", fo.path, fn.path, Flow.DOCS))
@@ -882,6 +889,9 @@ class Differ:
             elif r is Ref.STRBYTES:
                 self.add("FIELD_TYPE_STRING_BYTES", f"the return data of instruction `{b.snake}` ({told}) became "
                          f"{tnew}", sub, rp_o, rp_n, Flow.OUTPUT)
+            elif r is Ref.BYTESSTR:
+                self.add("FIELD_TYPE_BYTES_STRING", f"the return data of instruction `{b.snake}` ({told}) became "
+                         f"{tnew}: bytes that are not UTF-8 are refused", sub, rp_o, rp_n, Flow.OUTPUT)
             for pair in children:
                 self.root_pair(*pair, (Flow.OUTPUT, f"return data of `{b.snake}`"))
 

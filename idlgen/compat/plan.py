@@ -115,6 +115,10 @@ def _soft(c: Comparison) -> list[str]:
             f"3. Re-allow the old version in the bitmask: {update} with {re_allow}." if gated else
             "3. Restore the previous configuration, if the rollout changed it.",
             f"4. {unpause} and watch the old version settle.", ""]
+    state = sorted({s for f in soft if f.axis == "state" for s in f.sites})
+    if state:
+        out += [f"> Accounts written by the new program ({', '.join(state)}) may hold values the old program cannot "
+                "read (a new variant, claimed reserved bytes): check them before rolling the program back.", ""]
     return out
 
 

@@ -85,8 +85,10 @@ RULES: tuple[Rule, ...] = (
        "and every later argument's offset change."),
     _r("ARG_TYPE_WIRE_EQUAL", N, NO, "An instruction argument's type changed to one with the same bytes "
        "(vec<u8> and bytes, [u8; 32] and pubkey, a wrapper struct and its field)."),
-    _r("ARG_TYPE_STRING_BYTES", S, DIR, "An instruction argument switched between string and bytes: same "
-       "bytes, but a string must be UTF-8, so the side that accepts more must move first."),
+    _r("ARG_TYPE_STRING_BYTES", S, DIR, "An instruction argument became bytes (it was a string): same bytes and "
+       "every old string is valid bytes; deploy the program first."),
+    _r("ARG_TYPE_BYTES_STRING", H, STW, "An instruction argument became a string (it was bytes): same bytes, "
+       "but the program now refuses values that are not UTF-8, which old producers may send."),
     _r("IX_ACCOUNT_ADDED", H, STW, "An account was added to an instruction's account list: accounts are "
        "positional, old producers pass the wrong list."),
     _r("IX_ACCOUNT_OPTIONAL_APPENDED", H, STW, "An optional account was appended to an instruction. Old "
@@ -151,8 +153,10 @@ RULES: tuple[Rule, ...] = (
        "array length included)."),
     _r("FIELD_TYPE_WIRE_EQUAL", N, NO, "A field's type changed to one with the same bytes (vec<u8> and "
        "bytes, [u8; 32] and pubkey, a wrapper struct and its field)."),
-    _r("FIELD_TYPE_STRING_BYTES", S, DIR, "A field switched between string and bytes: same bytes, but a "
-       "string must be UTF-8."),
+    _r("FIELD_TYPE_STRING_BYTES", S, DIR, "A field became bytes (it was a string): same bytes, and every old "
+       "string is valid bytes; the side that accepts more moves first."),
+    _r("FIELD_TYPE_BYTES_STRING", H, STW, "A field became a string (it was bytes): same bytes, but existing "
+       "values that are not UTF-8 no longer decode."),
     _r("RESERVED_BYTES_CLAIMED", S, DIR, "New fields were placed in reserved/padding bytes, which shrank "
        "by exactly their size: every other offset and the total size are unchanged, old data reads the "
        "new fields as zero."),

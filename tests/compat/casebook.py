@@ -459,6 +459,8 @@ CASES: list[Case] = [
     Case("arg_signedness", _trade_args(lambda a: a[0].update(type="i64")), "hard", {"ARG_TYPE_CHANGED"}),
     Case("arg_bytes_to_vec_u8", _trade_args(lambda a: a[2].update(type={"vec": "u8"})), "none",
          {"ARG_TYPE_WIRE_EQUAL"}),
+    Case("arg_bytes_to_string", _trade_args(lambda a: a[2].update(type="string")), "hard", {"ARG_TYPE_BYTES_STRING"},
+         why="old producers may send bytes that are not UTF-8"),
     Case("arg_string_to_bytes", lambda d: ix(d, "initialize")["args"][1].update(type="bytes"), "soft",
          {"ARG_TYPE_STRING_BYTES"}),
     # ---- instruction accounts -------------------------------------------------------------------------
@@ -598,6 +600,9 @@ CASES: list[Case] = [
          {"EVENT_RENAMED", "EVENT_DISCRIMINATOR_CHANGED"}),
     Case("event_field_appended", lambda d: fields(d, "Traded").append(_f("fee", "u64")), "hard", {"FIELD_ADDED"},
          axes={"interface"}),
+    Case("event_vec_u8_to_string", lambda d: fields(d, "Traded")[2].update(type="string"), "hard",
+         {"FIELD_TYPE_BYTES_STRING"}, old=lambda d: fields(d, "Traded")[2].update(type={"vec": "u8"}),
+         why="logged events whose bytes are not UTF-8 no longer decode"),
     Case("event_string_to_bytes", lambda d: fields(d, "Traded")[2].update(type="bytes"), "soft",
          {"FIELD_TYPE_STRING_BYTES"}),
     # ---- errors and constants ---------------------------------------------------------------------------------
