@@ -76,13 +76,14 @@ def decode_batch(data: bytes | bytearray | memoryview, *, allowed_mask: int | No
     if allowed_mask is not None and not allowed_mask >> (version - 1) & 1:
         raise BatchVersionDisabled(f"version {version} is disabled by the allowed-versions mask {allowed_mask:#04x}")
     value: Batch
+    name = 'Batch'
     try:
         if version == 1:
-            value, o = _d_BatchV1(b, 1)
             name = 'BatchV1'
+            value, o = _d_BatchV1(b, 1)
         elif version == 2:
-            value, o = _d_BatchV2(b, 1)
             name = 'BatchV2'
+            value, o = _d_BatchV2(b, 1)
         else:
             raise InvalidBatchVersion(f"version byte {version} (known: {BATCH_VERSIONS})")
         if strict and o != len(b):
@@ -101,7 +102,7 @@ def choose_batch_version(allowed_mask: int, supported: tuple[int, ...] = BATCH_V
     """The highest version both this client and the on-chain bitmask allow."""
     both = [v for v in supported if v in batch_allowed_versions(allowed_mask)]
     if not both:
-        raise BatchVersionDisabled(f"no supported version ({supported}) is disabled by the allowed-versions mask {allowed_mask:#04x}")
+        raise BatchVersionDisabled(f"none of the supported versions {supported} is enabled by the allowed-versions mask {allowed_mask:#04x}")
     return max(both)
 
 
@@ -153,13 +154,14 @@ def decode_trade_event(data: bytes | bytearray | memoryview, *, allowed_mask: in
     if allowed_mask is not None and not allowed_mask >> (version - 1) & 1:
         raise DecodeError(f"TradeEvent version {version} is disabled by the allowed-versions mask {allowed_mask:#04x}", 0)
     value: TradeEvent
+    name = 'TradeEvent'
     try:
         if version == 1:
-            value, o = _d_TradeEventV1(b, 1)
             name = 'TradeEventV1'
+            value, o = _d_TradeEventV1(b, 1)
         elif version == 2:
-            value, o = _d_TradeEventV2(b, 1)
             name = 'TradeEventV2'
+            value, o = _d_TradeEventV2(b, 1)
         else:
             raise DecodeError(f"unknown TradeEvent version byte {version} at offset 0 (known: {TRADE_EVENT_VERSIONS})", 0)
         if strict and o != len(b):
@@ -178,5 +180,5 @@ def choose_trade_event_version(allowed_mask: int, supported: tuple[int, ...] = T
     """The highest version both this client and the on-chain bitmask allow."""
     both = [v for v in supported if v in trade_event_allowed_versions(allowed_mask)]
     if not both:
-        raise DecodeError(f"TradeEvent no supported version ({supported}) is disabled by the allowed-versions mask {allowed_mask:#04x}", 0)
+        raise ValueError(f"TradeEvent: none of the supported versions {supported} is enabled by the allowed-versions mask {allowed_mask:#04x}")
     return max(both)

@@ -26,7 +26,6 @@ from ._borsh import (
     INVALID,
     DecodeError,
     EncodeError,
-    bad_tag,
     check_discriminator,
     diagnose,
     diagnose_fields,
@@ -50,8 +49,11 @@ from .types import (
     _S_u8,
     _S_u32,
     _T_pubkey,
+    _T_pubkey_2,
     _T_u8,
+    _T_u8_2,
     _T_u32,
+    _T_u32_2,
 )
 
 
@@ -203,7 +205,7 @@ def _d_UpdateConfigArgs(b: bytes, o: int) -> tuple[UpdateConfigArgs, int]:
                 raise diagnose(b, o, _T_u32) from None
             o += 4
         else:
-            raise bad_tag(b, o - 1, "Option")
+            raise diagnose(b, o - 1, _T_u32_2)
     except DecodeError as e:
         raise e.at('.min_batch_size') from None
     try:
@@ -222,7 +224,7 @@ def _d_UpdateConfigArgs(b: bytes, o: int) -> tuple[UpdateConfigArgs, int]:
                 raise diagnose(b, o, _T_u8) from None
             o += 1
         else:
-            raise bad_tag(b, o - 1, "Option")
+            raise diagnose(b, o - 1, _T_u8_2)
     except DecodeError as e:
         raise e.at('.allowed_batch_versions') from None
     try:
@@ -242,7 +244,7 @@ def _d_UpdateConfigArgs(b: bytes, o: int) -> tuple[UpdateConfigArgs, int]:
                 raise diagnose(b, o, _T_pubkey) from None
             o += 32
         else:
-            raise bad_tag(b, o - 1, "Option")
+            raise diagnose(b, o - 1, _T_pubkey_2)
     except DecodeError as e:
         raise e.at('.active_relayer') from None
     return UpdateConfigArgs(x_min_batch_size, x_allowed_batch_versions, x_active_relayer), o

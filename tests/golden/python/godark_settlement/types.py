@@ -428,6 +428,7 @@ _F_TradeEventV2_0 = (('trade_id', 'u64'), ('maker', 'pubkey'), ('taker', 'pubkey
 _T_OrderTypeV2 = ('defined', 'OrderTypeV2')
 _F_TradeEventV2_2 = (('price', 'u64'), ('quantity', 'u64'), ('fee_bps', 'u16'), ('timestamp', 'i64'))
 _T_u128 = 'u128'
+_T_u128_2 = ('option', 'u128')
 _F_TradeEventV2_4 = (('maker_rebate_bps', 'i16'),)
 _T_ConfigUpdated = ('defined', 'ConfigUpdated')
 _T_GlobalConfig = ('defined', 'GlobalConfig')
@@ -436,8 +437,11 @@ _T_SettlementState = ('defined', 'SettlementState')
 _T_VaultBalance = ('defined', 'VaultBalance')
 _F_InitializeConfigArgs_0 = (('min_batch_size', 'u32'), ('allowed_batch_versions', 'u8'), ('active_relayer', 'pubkey'))
 _T_u32 = 'u32'
+_T_u32_2 = ('option', 'u32')
 _T_u8 = 'u8'
+_T_u8_2 = ('option', 'u8')
 _T_pubkey = 'pubkey'
+_T_pubkey_2 = ('option', 'pubkey')
 _F_PingArgs_0 = (('batch_id', 'u64'),)
 _F_DepositArgs_0 = (('amount', 'u64'),)
 _F_CloseVaultArgs_0 = (('mint', 'pubkey'),)
@@ -557,7 +561,7 @@ def _d_BatchV2(b: bytes, o: int) -> tuple[BatchV2, int]:
                             raise diagnose(b, o, _T_u128) from None
                         o += 16
                     else:
-                        raise bad_tag(b, o - 1, "Option")
+                        raise diagnose(b, o - 1, _T_u128_2)
                 except DecodeError as e:
                     raise e.at('.client_order_id') from None
                 try:
@@ -778,7 +782,7 @@ def _d_TradeEventV2(b: bytes, o: int) -> tuple[TradeEventV2, int]:
                 raise diagnose(b, o, _T_u128) from None
             o += 16
         else:
-            raise bad_tag(b, o - 1, "Option")
+            raise diagnose(b, o - 1, _T_u128_2)
     except DecodeError as e:
         raise e.at('.client_order_id') from None
     try:
