@@ -608,7 +608,7 @@ class Differ:
         if o.serialization is not n.serialization or o.repr != n.repr:
             self.serialization(o, n, shown, raw)
         if isinstance(o.body, StructBody) and isinstance(n.body, StructBody):
-            matched, claim = self.fields(o.body.fields, n.body.fields, f"type {shown}", subject, "field",
+            matched = self.fields(o.body.fields, n.body.fields, f"type {shown}", subject, "field",
                                          o.path, n.path, out)
             if o.c_layout and n.c_layout:
                 lo, ln = o.c_layout, n.c_layout
@@ -623,7 +623,6 @@ class Differ:
                         what.append("offset of " + ", ".join(f"`{x}`" for x in moved[:4]) + " moved")
                     raw("ZERO_COPY_LAYOUT_CHANGED", f"the memory layout of zero-copy type {shown} changed: "
                         + "; ".join(what))
-            del claim
         elif isinstance(o.body, EnumBody) and isinstance(n.body, EnumBody):
             self.variants(o, n, shown, subject, out)
         return out
@@ -660,7 +659,7 @@ class Differ:
             raw("TYPE_SERIALIZATION_CHANGED", f"{what} and its bytes differ")
 
     def fields(self, of: tuple[Field, ...], nf: tuple[Field, ...], owner: str, subject: str, kind: str,  # noqa: PLR0917
-               opath: str, npath: str, out: PairDiff) -> tuple[list[tuple[int, int]], bool]:
+               opath: str, npath: str, out: PairDiff) -> list[tuple[int, int]]:
         """Align two positional field lists. kind is "field" (types) or "arg" (instructions)."""
         rule = "FIELD" if kind == "field" else "ARG"
         noun = "field" if kind == "field" else "argument"
@@ -732,7 +731,7 @@ class Differ:
             if fo.docs != fn.docs:
                 out.raws.append(Raw("DOCS_CHANGED", f"the docs of {noun} `{fn.snake}` of {owner} changed",
                                     f"{fsub}.{fn.snake}", fo.path, fn.path, Flow.DOCS))
-        return matched, claim is not None
+        return matched
 
     def claim(self, of: tuple[Field, ...], nf: tuple[Field, ...]) -> tuple[int, int] | None:
         """(prefix, suffix) lengths when new fields took exactly the bytes of reserved ones."""
@@ -963,7 +962,7 @@ class Differ:
                 else:
                     add("IX_ACCOUNT_ADDRESS_REMOVED", f"{what} lost its fixed address {x.address}", y, x.path, y.path)
             if x.pda != y.pda:
-                ko, kn = self.pda_key(x.pda, True), self.pda_key(y.pda, False)
+                ko, kn = self.pda_key(x.pda), self.pda_key(y.pda)
                 if ko != kn:
                     if x.pda and y.pda:
                         add("IX_ACCOUNT_PDA_CHANGED", f"the PDA seeds of {what} changed from {self.pda_text(x.pda)} "
@@ -994,7 +993,7 @@ class Differ:
                         y, x.path, y.path)
             self.docs(x.docs, y.docs, what, f"{subject}.accounts.{y.snake}", x.path, y.path)
 
-    def pda_key(self, p: Pda | None, old: bool) -> Hashable:
+    def pda_key(self, p: Pda | None) -> Hashable:
         if p is None:
             return None
         return (tuple(self.seed_key(s) for s in p.seeds), self.seed_key(p.program) if p.program else None)
@@ -1081,7 +1080,6 @@ class Differ:
     def errors(self) -> None:
         ob = {e.name: e for e in self.op.errors}
         nb = {e.name: e for e in self.np.errors}
-        ocode = {e.code: e for e in self.op.errors}
         ncode = {e.code: e for e in self.np.errors}
         renamed_old: set[str] = set()
         renamed_new: set[str] = set()
@@ -1113,7 +1111,6 @@ class Differ:
             if f.name not in ob and f.name not in renamed_new:
                 self.add("ERROR_ADDED", f"error {f.code} `{f.name}` was added", f"errors.{f.name}", None, f.path,
                          Flow.OUTPUT)
-        del ocode
 
     def constants(self) -> None:
         ob = {c.name: c for c in self.op.constants}
