@@ -147,6 +147,14 @@ class Comparison:
         return max((f.effective for f in self.findings), default=Level.NONE)
 
     @property
+    def axes(self) -> dict[str, Level]:
+        """The verdict per axis users care about: interface, state (and types nothing reaches)."""
+        out = {"interface": Level.NONE, "state": Level.NONE, "types": Level.NONE}
+        for f in self.findings:
+            out[f.axis] = max(out[f.axis], f.effective)
+        return out
+
+    @property
     def gate(self) -> Level:
         """What `--fail-on` compares: unacknowledged findings only."""
         return max((f.level for f in self.findings if f.acknowledged is None), default=Level.NONE)

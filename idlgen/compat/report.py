@@ -77,7 +77,8 @@ def render_text(comps: Sequence[Comparison], fail_on: Level, *, color: bool | No
         for n in c.notes:
             lines.append(f"note: {n}")
         v = c.verdict
-        lines.append(style(f"verdict: {v.label}", fg=_COLOUR[v], bold=True) + f" ({_counts(c)})")
+        axes = ", ".join(f"{k} {lv.label}" for k, lv in c.axes.items() if k != "types" or lv > Level.NONE)
+        lines.append(style(f"verdict: {v.label}", fg=_COLOUR[v], bold=True) + f" ({axes}; {_counts(c)})")
         lines.append("")
     gate = gate_of(comps)
     outcome = "fails" if _fails(gate, fail_on, comps) else "passes"
@@ -135,6 +136,7 @@ def render_json(comps: Sequence[Comparison], fail_on: Level) -> str:
                 "new": {"label": c.new.label, "file": c.new.file, "program": c.new.name, "version": c.new.version,
                         "format": c.new.format},
                 "verdict": c.verdict.label,
+                "axes": {k: lv.label for k, lv in c.axes.items()},
                 "gate": c.gate.label,
                 "counts": {lv.label: sum(1 for f in c.findings if f.level is lv) for lv in Level},
                 "findings": [_finding_json(f) for f in c.findings],
@@ -158,7 +160,8 @@ def render_markdown(comps: Sequence[Comparison], fail_on: Level) -> str:
     v = verdict_of(comps)
     out = [f"## idlgen diff: **{v.label}**", ""]
     for c in comps:
-        out.append(f"### `{c.new.file}`: **{c.verdict.label}** ({_counts(c)})")
+        axes = ", ".join(f"{k} **{lv.label}**" for k, lv in c.axes.items() if k != "types" or lv > Level.NONE)
+        out.append(f"### `{c.new.file}`: **{c.verdict.label}** ({axes}; {_counts(c)})")
         out.append("")
         out.append(f"{c.old.label} ({c.old.version or '?'}) → {c.new.label} ({c.new.version or '?'})")
         out.append("")

@@ -271,7 +271,8 @@ JSON_DOC = [
     "- top level: `schema`, `schema_version`, `verdict` (the highest class, an acknowledged retirement counting as "
     "soft), `gate` (the highest unacknowledged class: what `--fail-on` compares), `fail_on`, `exit_code`, "
     "`comparisons`.",
-    "- each comparison: `old` / `new` (`label` as given, `file`, `program`, `version`, `format`), `verdict`, `gate`, "
+    "- each comparison: `old` / `new` (`label` as given, `file`, `program`, `version`, `format`), `verdict`, `axes` "
+    "(the verdict per axis: `interface`, `state`, `types`), `gate`, "
     "`counts` (per class), `findings`, `warnings` (metadata.version not bumped in step), `notes` (acknowledgements "
     "that matched nothing).",
     "- each finding: `rule`, `class`, `effective_class`, `axis` (`interface`, `state`, or `types` for a type nothing "

@@ -162,7 +162,8 @@ def test_json_schema_is_versioned_and_complete() -> None:
     assert doc["schema"] == JSON_SCHEMA and doc["schema_version"] == JSON_SCHEMA_VERSION == 1
     assert set(doc) == {"schema", "schema_version", "verdict", "gate", "fail_on", "exit_code", "comparisons"}
     comp = doc["comparisons"][0]
-    assert set(comp) == {"old", "new", "verdict", "gate", "counts", "findings", "warnings", "notes"}
+    assert set(comp) == {"old", "new", "verdict", "axes", "gate", "counts", "findings", "warnings", "notes"}
+    assert comp["axes"] == {"interface": "hard", "state": "hard", "types": "none"}
     keys = {"rule", "class", "effective_class", "axis", "flow", "rollout", "breaks", "subject", "message", "old", "new",
             "sites", "acknowledged"}
     for f in comp["findings"]:
