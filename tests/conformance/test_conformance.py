@@ -57,7 +57,7 @@ def bridge_for(tmp_path_factory: pytest.TempPathFactory) -> Any:
 
     def get(idl: str) -> ModuleType:
         if idl not in made:
-            mod = pygen.generate_python_package(plan.ROOT / idl, dest, families=())
+            mod = pygen.generate_python_package(plan.path_of(idl), dest, families=())
             made[idl] = importlib.import_module(mod.__name__ + ".json_bridge")
         return made[idl]
 
@@ -87,7 +87,7 @@ def test_generated_codec_matches_reference(idl: str, cases: tuple[plan.Case, ...
             skipped.append(f"{c.kind} {c.name}: {c.skip}")
             continue
         if c.ref_error:
-            reason = known_reason(c.idl, c.kind, c.name)
+            reason = known_reason(c.idl, c.kind, c.name, c.ref, c.ref_error)
             if reason:
                 skipped.append(f"{c.kind} {c.name} ({c.ref}): {reason}")
             else:
@@ -150,7 +150,7 @@ def test_ts_reference_decodes_its_own_bytes(cases: tuple[plan.Case, ...]) -> Non
         pytest.skip(reason)
     todo = [c for c in cases if c.ref == "ts" and c.ref_hex]
     progs = plan.programs()
-    results = ts_ref.run([ts_ref.decode_request(plan.ROOT / c.idl, c.kind, c.name, bytes.fromhex(c.ref_hex or ""))
+    results = ts_ref.run([ts_ref.decode_request(plan.path_of(c.idl), c.kind, c.name, bytes.fromhex(c.ref_hex or ""))
                           for c in todo])
     bad = []
     for c, r in zip(todo, results, strict=True):
@@ -170,7 +170,7 @@ def test_anchorpy_reference_decodes_its_own_bytes(cases: tuple[plan.Case, ...]) 
     bad = []
     todo = [c for c in cases if c.ref == "anchorpy" and c.ref_hex]
     for c in todo[::3]:  # a third is plenty for the converter; anchorpy is slow
-        ref = refs.get(c.idl) or refs.setdefault(c.idl, AnchorpyRef(plan.ROOT / c.idl, plan.programs()[c.idl]))
+        ref = refs.get(c.idl) or refs.setdefault(c.idl, AnchorpyRef(plan.path_of(c.idl), plan.programs()[c.idl]))
         try:
             got = ref.decode(c.kind, c.name, bytes.fromhex(c.ref_hex or ""))
         except Exception as exc:
@@ -190,7 +190,7 @@ def test_ts_coder_vs_c_compiler_on_zero_copy(cases: tuple[plan.Case, ...]) -> No
         pytest.skip(reason)
     progs = plan.programs()
     todo = [c for c in cases if c.ref == "c" and c.ref_hex and progs[c.idl].format.value == "spec"]
-    results = ts_ref.run([ts_ref.encode_request(plan.ROOT / c.idl, progs[c.idl], c.kind, c.name, c.value)
+    results = ts_ref.run([ts_ref.encode_request(plan.path_of(c.idl), progs[c.idl], c.kind, c.name, c.value)
                           for c in todo])
     agree = differ = 0
     bad = []
