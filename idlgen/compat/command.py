@@ -187,7 +187,8 @@ def _run(old: str | None, new: str | None, base: str | None, config: Config) -> 
                 continue
             new_file = config.root / prog.idl
             new_text, _ = _read(str(new_file))
-            shown = _display(new_file)
+            # Annotations name files relative to the repository root, which is what CI reports against.
+            shown = _display(new_file, gitio.repo_root(config.root))
             o = _side(old_text, f"{base}:{rel}", shown, prog.family_specs, lenient=True)
             n = _side(new_text, shown, shown, prog.family_specs, lenient=False)
             comps.append(compare(o, n, acks))
@@ -197,13 +198,28 @@ def _run(old: str | None, new: str | None, base: str | None, config: Config) -> 
     old_text, old_name = _read(old)
     new_text, new_name = _read(new)
     specs = _specs_for(config, [new_name, old_name])
-    o = _side(old_text, old, old_name, specs, lenient=True)
-    n = _side(new_text, new, new_name, specs, lenient=False)
+    o = _side(old_text, old, _repo_relative(old_name), specs, lenient=True)
+    n = _side(new_text, new, _repo_relative(new_name), specs, lenient=False)
     return [compare(o, n, acks)]
 
 
-def _display(p: Path) -> str:
+def _repo_relative(name: str) -> str:
+    """Annotations name files relative to the repository root (what CI reports against), else as given."""
+    from idlgen import gitio
+    from idlgen.diagnostics import IdlgenError
+
+    path = Path(name)
+    if path.is_absolute():
+        return name
     try:
-        return p.resolve().relative_to(Path.cwd().resolve()).as_posix()
+        root = gitio.repo_root(Path.cwd())
+    except IdlgenError:
+        return name
+    return _display(Path.cwd() / path, root)
+
+
+def _display(p: Path, root: Path) -> str:
+    try:
+        return p.resolve().relative_to(root.resolve()).as_posix()
     except ValueError:
         return str(p)

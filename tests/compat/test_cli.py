@@ -274,6 +274,9 @@ def test_rev_path_sides(repo: Path) -> None:
     assert doc["comparisons"][0]["old"]["label"] == "HEAD~1:idl/godark_settlement.json"
     code, doc = diff_json("HEAD:idl/godark_settlement.json", "idl/godark_settlement.json", cwd=repo)
     assert code == 1 and doc["verdict"] == "hard"
+    code, doc = diff_json("HEAD:./godark_settlement.json", "godark_settlement.json", cwd=repo / "idl")
+    assert code == 1 and doc["comparisons"][0]["new"]["file"] == "idl/godark_settlement.json"
+    assert doc["comparisons"][0]["new"]["label"] == "godark_settlement.json"
 
 
 def test_base_compares_every_configured_idl_with_the_working_tree(repo: Path) -> None:
@@ -284,6 +287,9 @@ def test_base_compares_every_configured_idl_with_the_working_tree(repo: Path) ->
     assert doc["verdict"] == "hard"
     code, out, _ = idlgen("diff", "--base", "HEAD", "--format", "github", cwd=repo)
     assert "file=idl/godark_settlement.json,line=" in out
+    # from a subfolder too: annotations stay relative to the repository root
+    code, out, _ = idlgen("diff", "--base", "HEAD", "--format", "github", cwd=repo / "idl")
+    assert code == 1 and "file=idl/godark_settlement.json,line=" in out
 
 
 def test_bad_revision_is_exit_2(repo: Path) -> None:
