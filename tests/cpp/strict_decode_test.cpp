@@ -104,6 +104,15 @@ std::vector<std::uint8_t> bytes_of(const gs::BatchV2& b) {
 // ---------------------------------------------------------------------------------------------
 
 void hot_path_does_not_allocate() {
+    {
+        // The counter sees allocations (otherwise "no allocation" below would prove nothing).
+        const std::size_t c0 = g_allocs;
+        std::vector<std::uint8_t> probe(100);
+        static std::vector<std::uint8_t>* volatile escape;  // the optimiser may not drop the allocation
+        escape = &probe;
+        EXPECT(g_allocs == c0 + 1 && escape->size() == 100);
+        escape = nullptr;
+    }
     const gs::BatchV2 b = batch(1000);
     std::vector<std::uint8_t> buf(gs::encoded_size(b) + 64);
     gs::BatchV2 decoded{};
