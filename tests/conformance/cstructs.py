@@ -133,12 +133,13 @@ class CEmitter:
 
     # --- memory images of values ---------------------------------------------------------------
     def leaf_writes(self, name: str, value: Any) -> list[tuple[str, bytes]]:
-        """(member designator, little-endian bytes) for every non-zero leaf of canonical `value` of
-        TypeDef `name`. The leaf bytes are the plain machine representation (LE integers, IEEE floats,
-        raw pubkey); where each leaf lands is left to the C compiler (`offsetof` of the designator)."""
+        """(member designator, little-endian bytes) for every leaf of canonical `value` of TypeDef
+        `name` (a COption's tag included, its value only when Some). The leaf bytes are the plain
+        machine representation (LE integers, IEEE floats, raw pubkey); where each leaf lands is left
+        to the C compiler (`offsetof` of the designator)."""
         out: list[tuple[str, bytes]] = []
         self._fill_def(name, value, "", out)
-        return [(path.lstrip("."), raw) for path, raw in out if any(raw)]
+        return [(path.lstrip("."), raw) for path, raw in out]
 
     def _fill_def(self, name: str, v: Any, lv: str, out: list[tuple[str, bytes]]) -> None:
         td = self.program.type(name)
@@ -161,8 +162,8 @@ class CEmitter:
             case DefinedType(name=name):
                 self._fill_def(name, v, lv, out)
             case COptionType(inner=inner):
+                out.append((f"{lv}.tag", (0 if v is None else 1).to_bytes(4, "little")))
                 if v is not None:
-                    out.append((f"{lv}.tag", (1).to_bytes(4, "little")))
                     self._fill(inner, v, f"{lv}.v", out)
             case _:
                 raise TypeError(f"no zero-copy value for {t!r}")
@@ -191,21 +192,33 @@ def _c_bytes(raw: bytes) -> str:
 
 
 def image_source(em: CEmitter, values: list[tuple[str, Any]]) -> str:
-    """A C program printing, one hex line per (type name, canonical value), the memory image of the value
-    in a zeroed object of that type (padding stays zero, as in a freshly created zero-copy account).
-    Each value is a static table of (offsetof(designator), bytes) writes: cheap for gcc to compile."""
+    """A C program printing two hex lines per (type name, canonical value): the memory image of the value
+    in an object first filled with 0x00 (padding zero, as in a freshly created zero-copy account), then
+    in one first filled with 0xAA (padding - and a None COption's value bytes - left dirty, which the
+    program on chain never reads). Each value is a static table of (offsetof(designator), bytes) writes,
+    cheap for gcc to compile; an all-zero leaf is stored as a length only."""
     parts = [em.emit_all(), "struct w { size_t off; size_t n; const char *b; };",
              "static void dump(const void *p, size_t n) {\n    const unsigned char *b = p;\n"
              "    for (size_t i = 0; i < n; i++) printf(\"%02x\", b[i]);\n    printf(\"\\n\");\n}",
-             "static void apply(void *s, const struct w *w, size_t n) {\n"
-             "    for (size_t i = 0; i < n; i++) memcpy((char *)s + w[i].off, w[i].b, w[i].n);\n}"]
+             "static void apply(void *s, size_t size, int fill, const struct w *w, size_t n) {\n"
+             "    memset(s, fill, size);\n"
+             "    for (size_t i = 0; i < n; i++) {\n"
+             "        if (w[i].b) memcpy((char *)s + w[i].off, w[i].b, w[i].n);\n"
+             "        else memset((char *)s + w[i].off, 0, w[i].n);\n"
+             "    }\n    dump(s, size);\n}"]
     calls = []
     for i, (name, value) in enumerate(values):
         c = em.emit(name)
-        rows = [f'    {{{f"offsetof({c}, {path})" if path else "0"}, {len(raw)}, "{_c_bytes(raw)}"}},'
-                for path, raw in em.leaf_writes(name, value)]
+        rows = []
+        for path, raw in em.leaf_writes(name, value):
+            off = f"offsetof({c}, {path})" if path else "0"
+            data = f'"{_c_bytes(raw)}"' if any(raw) else "0"
+            rows.append(f"    {{{off}, {len(raw)}, {data}}},")
         rows.append("    {0, 0, \"\"},")  # keeps the table non-empty
         parts.append(f"static const struct w W{i}[] = {{\n" + "\n".join(rows) + "\n};")
         parts.append(f"static {c} O{i};")
-        calls.append(f"    apply(&O{i}, W{i}, sizeof W{i} / sizeof W{i}[0]); dump(&O{i}, sizeof O{i});")
+        n = f"sizeof W{i} / sizeof W{i}[0]"
+        calls.append(f"    apply(&O{i}, sizeof O{i}, 0x00, W{i}, {n}); apply(&O{i}, sizeof O{i}, 0xAA, W{i}, {n});")
     return "\n\n".join(parts) + "\n\nint main(void) {\n" + "\n".join(calls) + "\n    return 0;\n}\n"
+
+

@@ -82,6 +82,7 @@ class Case:
     ref_error: str | None = None
     skip: str | None = None  # reason when the reference cannot say (listed in known.py)
     stock: bool = False  # TS only: the stock BorshCoder.encode() gave the same bytes too
+    dirty_hex: str | None = None  # C only: the image with padding (and None COption bytes) at 0xAA
 
 
 def items(program: Program) -> Iterator[tuple[str, str]]:
@@ -184,8 +185,10 @@ def _run_c(todo: list[Case]) -> None:
             subprocess.run([gcc, "-std=gnu11", "-O0", "-w", "-o", str(exe), str(src)], check=True,
                            capture_output=True)
             lines = subprocess.run([str(exe)], capture_output=True, text=True, check=True).stdout.splitlines()
-        for c, hexed in zip(group, lines, strict=True):
+        for i, c in enumerate(group):
             disc = b""
             if c.kind == "account":
                 disc = next(a.discriminator for a in program.accounts if a.name == c.name)
-            c.ref_hex = disc.hex() + hexed
+            c.ref_hex = disc.hex() + lines[2 * i]
+            c.dirty_hex = disc.hex() + lines[2 * i + 1]
+        assert len(lines) == 2 * len(group)

@@ -113,6 +113,16 @@ def test_generated_codec_matches_reference(idl: str, cases: tuple[plan.Case, ...
         if canon(back) != canon(c.value):
             failures.append(f"{where}: decode(reference bytes) != value\n    got:  {canon(back)[:300]}\n"
                             f"    want: {canon(c.value)[:300]}")
+            continue
+        if c.dirty_hex is not None and c.dirty_hex != c.ref_hex:
+            # zero-copy: the program never reads padding (nor a None COption's bytes); neither may we
+            try:
+                dirty = bridge.decode(c.kind, c.name, bytes.fromhex(c.dirty_hex))
+            except Exception as exc:
+                failures.append(f"{where}: decode with 0xAA padding raised {type(exc).__name__}: {exc}")
+                continue
+            if canon(dirty) != canon(c.value):
+                failures.append(f"{where}: decode with 0xAA padding != value")
     _report(idl, skipped)
     assert not failures, f"{idl}: {len(failures)} of {compared} compared values differ:\n" + "\n".join(
         failures[:40])
