@@ -339,3 +339,35 @@ def _by_name(items: tuple[Any, ...], name: str) -> Any:
         if it.name == name:
             return it
     raise KeyError(name)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m tests.support.values IDL [--seed N] [--random N] [--no-inf]`: one JSON line per sample,
+    {"kind", "name", "label", "value"}, for every item (for harnesses in other languages). Infinities are
+    written as the non-standard JSON tokens Infinity / -Infinity unless --no-inf replaces them by +-max."""
+    import argparse
+    import json
+    import sys
+
+    from idlgen.anchor.load import load_program
+
+    ap = argparse.ArgumentParser(prog="python -m tests.support.values")
+    ap.add_argument("idl")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--random", type=int, default=3, help="random values per item besides the edge profiles")
+    ap.add_argument("--no-inf", action="store_true")
+    args = ap.parse_args(argv)
+    program = load_program(args.idl)
+    kinds = (("type", program.types), ("account", program.accounts), ("event", program.events),
+             ("instruction", program.instructions))
+    for kind, its in kinds:
+        for it in its:
+            for label, value in samples(program, kind, it.name, args.seed, n_random=args.random,
+                                        allow_inf=not args.no_inf):
+                sys.stdout.write(json.dumps({"kind": kind, "name": it.name, "label": label, "value": value},
+                                            ensure_ascii=False) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
