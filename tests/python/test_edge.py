@@ -33,7 +33,8 @@ def edge_value(t: Any) -> Any:
         tags=["a", ""], blob=b"\x00\xff", raw=b"xyz", ids=b"\x01\x02\x03\x04", pairs=[t.Pair(i, -i) for i in range(10)],
         few=[t.Pair(1, 2), t.Pair(3, 4)], flags=[True, False, True], opt_key=None, nested=[t.Pair(5, 6)],
         shapes=[t.ShapeCircle(2.5), t.ShapeRect(1, 2), t.ShapeEmpty(), t.ShapeLabel("x")], unit=t.Unit(),
-        any_=t.Any_.value_, ix=t.Instruction_(b"\x07"), keys=[K], deep=[[1, -2], []])
+        any_=t.Any_.value_, ix=t.Instruction_(b"\x07"), keys=[K], deep=[[1, -2], []],
+        tree=t.Tree(1, [t.Tree(2, [], None)], t.Tree(3, [t.Tree(4, [], None)], None)))
 
 
 def test_zero_copy_account_is_the_repr_c_image(edge: ModuleType) -> None:

@@ -43,8 +43,10 @@ from .conftest import EDGE, SETTLEMENT
 SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
-def json_strategy(program: Program, ref: TypeRef, depth: int = 0) -> st.SearchStrategy[Any]:
-    """Canonical JSON values of `ref` (the JSON bridge's shape), edge values included by hypothesis."""
+def json_strategy(program: Program, ref: TypeRef, cache: dict[str, Any] | None = None) -> st.SearchStrategy[Any]:
+    """Canonical JSON values of `ref` (the JSON bridge's shape), edge values included by hypothesis.
+    Defined types are deferred (and shared), so recursive types build lazily and stay finite."""
+    cache = {} if cache is None else cache
     match ref:
         case PrimType(prim=p):
             if p.is_int:
@@ -62,32 +64,39 @@ def json_strategy(program: Program, ref: TypeRef, depth: int = 0) -> st.SearchSt
                 return st.binary(max_size=12).map(bytes.hex)
             return st.binary(min_size=32, max_size=32).map(lambda b: str(Pubkey.from_bytes(b)))
         case VecType(inner=inner):
-            return st.lists(json_strategy(program, inner, depth + 1), max_size=0 if depth > 2 else 4)
+            return st.lists(json_strategy(program, inner, cache), max_size=3)
         case ArrayType(inner=inner, length=n):
-            return st.lists(json_strategy(program, inner, depth + 1), min_size=n, max_size=n)
+            return st.lists(json_strategy(program, inner, cache), min_size=n, max_size=n)
         case OptionType(inner=inner) | COptionType(inner=inner):
-            return st.none() | json_strategy(program, inner, depth + 1)
+            return st.none() | json_strategy(program, inner, cache)
         case DefinedType(name=name):
-            td = program.type(name)
-            if isinstance(td.body, StructBody):
-                fields = [json_strategy(program, f.type, depth + 1) for f in td.body.fields]
-                if td.body.kind is StructKind.TUPLE:
-                    return st.tuples(*fields).map(list)
-                return st.fixed_dictionaries({f.name: s for f, s in zip(td.body.fields, fields, strict=True)})
-            options: list[st.SearchStrategy[Any]] = []
-            for v in td.body.variants:
-                if v.kind is VariantKind.UNIT:
-                    options.append(st.just(v.name))
-                    continue
-                fs = [json_strategy(program, f.type, depth + 1) for f in v.fields]
-                if v.kind is VariantKind.TUPLE:
-                    options.append(st.tuples(*fs).map(lambda xs, n=v.name: {n: list(xs)}))
-                else:
-                    options.append(st.fixed_dictionaries({f.name: s for f, s in zip(v.fields, fs, strict=True)})
-                                   .map(lambda d, n=v.name: {n: d}))
-            return st.one_of(options)
+            if name not in cache:
+                cache[name] = st.deferred(lambda: _typedef_strategy(program, name, cache))
+            strategy: st.SearchStrategy[Any] = cache[name]
+            return strategy
         case _:
             raise AssertionError(ref)
+
+
+def _typedef_strategy(program: Program, name: str, cache: dict[str, Any]) -> st.SearchStrategy[Any]:
+    td = program.type(name)
+    if isinstance(td.body, StructBody):
+        fields = [json_strategy(program, f.type, cache) for f in td.body.fields]
+        if td.body.kind is StructKind.TUPLE:
+            return st.tuples(*fields).map(list)
+        return st.fixed_dictionaries({f.name: s for f, s in zip(td.body.fields, fields, strict=True)})
+    options: list[st.SearchStrategy[Any]] = []
+    for v in td.body.variants:
+        if v.kind is VariantKind.UNIT:
+            options.append(st.just(v.name))
+            continue
+        fs = [json_strategy(program, f.type, cache) for f in v.fields]
+        if v.kind is VariantKind.TUPLE:
+            options.append(st.tuples(*fs).map(lambda xs, n=v.name: {n: list(xs)}))
+        else:
+            options.append(st.fixed_dictionaries({f.name: s for f, s in zip(v.fields, fs, strict=True)})
+                           .map(lambda d, n=v.name: {n: d}))
+    return st.one_of(options)
 
 
 def items(program: Program) -> list[tuple[str, str, st.SearchStrategy[Any]]]:

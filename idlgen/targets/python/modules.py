@@ -235,8 +235,27 @@ def arg_attrs(ix: Instruction) -> list[str]:
     return [scope.claim(names.field_name(f.snake)) for f in ix.args]
 
 
-def _instruction_block(ix: Instruction, program: Program, shapes: Shapes, gen: Codegen,
-                       module: names.Scope) -> tuple[str, str]:
+class Addresses:
+    """Fixed account addresses, parsed once at import (module constants named after the account)."""
+
+    def __init__(self) -> None:
+        self.by_address: dict[str, str] = {}
+
+    def name(self, address: str, account: str) -> str:
+        if address not in self.by_address:
+            base = "_ADDR_" + names.func_stem(account).upper()
+            name, n = base, 2
+            while name in self.by_address.values():
+                name, n = f"{base}_{n}", n + 1
+            self.by_address[address] = name
+        return self.by_address[address]
+
+    def lines(self) -> list[str]:
+        return [f"{name}: Final[Pubkey] = Pubkey.from_string({addr!r})" for addr, name in self.by_address.items()]
+
+
+def _instruction_block(ix: Instruction, shapes: Shapes, gen: Codegen, *,
+                       module: names.Scope, addresses: Addresses) -> tuple[str, str]:
     pascal = names.pascal(ix.name)
     stem = module.claim(names.func_stem(ix.name))
     args_cls = module.claim(names.class_name(pascal + "Args"))
@@ -378,7 +397,7 @@ def _instruction_block(ix: Instruction, program: Program, shapes: Shapes, gen: C
             continue
         if meta.address:
             body.append(f"{local} = accounts.{local} if accounts.{local} is not None else "
-                        f"Pubkey.from_string({meta.address!r})")
+                        f"{addresses.name(meta.address, meta.name)}")
         elif meta.optional:
             body.append(f"{local} = accounts.{local}")
         else:
@@ -410,11 +429,12 @@ def instructions_view(program: Program, shapes: Shapes, gen: Codegen) -> dict[st
                          | {vs.cls for td in program.types for vs in shapes[td.name].variants})
     blocks: list[str] = []
     registry: list[str] = []
+    addresses = Addresses()
     for ix in program.instructions:
-        block, reg = _instruction_block(ix, program, shapes, gen, module)
+        block, reg = _instruction_block(ix, shapes, gen, module=module, addresses=addresses)
         blocks.append(block)
         registry.append(reg)
-    return {"blocks": blocks, "registry": registry}
+    return {"blocks": blocks, "registry": registry, "addresses": addresses.lines()}
 
 
 # ---- families ----------------------------------------------------------------------------------------

@@ -56,6 +56,9 @@ from .types import (
     _T_u32_2,
 )
 
+_ADDR_SYSTEM_PROGRAM: Final[Pubkey] = Pubkey.from_string('11111111111111111111111111111111')
+_ADDR_TOKEN_PROGRAM: Final[Pubkey] = Pubkey.from_string('TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA')
+
 
 @dataclass(slots=True)
 class InitializeConfigArgs:
@@ -147,7 +150,7 @@ def initialize_config(
 ) -> Instruction:
     """The `initialize_config` instruction, account metas in IDL order."""
     admin = accounts.admin
-    system_program = accounts.system_program if accounts.system_program is not None else Pubkey.from_string('11111111111111111111111111111111')
+    system_program = accounts.system_program if accounts.system_program is not None else _ADDR_SYSTEM_PROGRAM
     config = accounts.config if accounts.config is not None else Pubkey.find_program_address([b'config'], program_id)[0]
     settlement_state = accounts.settlement_state if accounts.settlement_state is not None else Pubkey.find_program_address([b'settlement'], program_id)[0]
     metas = [
@@ -779,8 +782,8 @@ def deposit(
     mint = accounts.mint
     user_token_account = accounts.user_token_account
     vault_token_account = accounts.vault_token_account
-    token_program = accounts.token_program if accounts.token_program is not None else Pubkey.from_string('TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA')
-    system_program = accounts.system_program if accounts.system_program is not None else Pubkey.from_string('11111111111111111111111111111111')
+    token_program = accounts.token_program if accounts.token_program is not None else _ADDR_TOKEN_PROGRAM
+    system_program = accounts.system_program if accounts.system_program is not None else _ADDR_SYSTEM_PROGRAM
     vault_balance = accounts.vault_balance if accounts.vault_balance is not None else Pubkey.find_program_address([b'vault', bytes(owner), bytes(mint)], program_id)[0]
     metas = [
         AccountMeta(owner, True, True),
@@ -890,8 +893,8 @@ def withdraw(
     mint = accounts.mint
     user_token_account = accounts.user_token_account
     vault_token_account = accounts.vault_token_account
-    token_program = accounts.token_program if accounts.token_program is not None else Pubkey.from_string('TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA')
-    system_program = accounts.system_program if accounts.system_program is not None else Pubkey.from_string('11111111111111111111111111111111')
+    token_program = accounts.token_program if accounts.token_program is not None else _ADDR_TOKEN_PROGRAM
+    system_program = accounts.system_program if accounts.system_program is not None else _ADDR_SYSTEM_PROGRAM
     vault_balance = accounts.vault_balance if accounts.vault_balance is not None else Pubkey.find_program_address([b'vault', bytes(owner), bytes(mint)], program_id)[0]
     metas = [
         AccountMeta(owner, True, True),
