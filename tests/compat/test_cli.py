@@ -339,3 +339,11 @@ def test_unused_acknowledgement_is_noted(tmp_path: Path) -> None:
     code, out, _ = idlgen("diff", str(V1_ONLY), str(SETTLEMENT), cwd=tmp_path)
     assert code == 0
     assert "note: acknowledgement INSTRUCTION_REMOVED at instructions.nothing_here matched no change" in out
+
+
+def test_registering_the_commands_imports_nothing_heavy() -> None:
+    """`idlgen check` in a pre-commit hook must not pay for the differ: command.py imports only click."""
+    code = ("import sys, idlgen.compat.command; "
+            "print(sorted(m for m in sys.modules if m.startswith('idlgen')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "['idlgen', 'idlgen.compat', 'idlgen.compat.command']"
