@@ -168,6 +168,12 @@ def test_errors_from_code_and_logs(settlement: ModuleType) -> None:
                    "Error Number: 102. Error Message: The program could not deserialize the given instruction."]
     assert errors.from_logs(anchor_logs).code == 102
     assert errors.from_logs(logs, program_id=str(A)) is None
+    from solders.transaction_status import InstructionErrorCustom, TransactionErrorInstructionError
+
+    failed = TransactionErrorInstructionError(0, InstructionErrorCustom(6004))
+    assert isinstance(errors.from_error(failed), errors.BatchTooSmall)
+    assert errors.from_error(TransactionErrorInstructionError(0, InstructionErrorCustom(102))).code == 102
+    assert errors.from_error(object()) is None
 
 
 def test_events_from_bytes_and_logs(settlement: ModuleType) -> None:

@@ -4,9 +4,10 @@
 # ruff: noqa: E501
 """Errors of the `godark_settlement` program: one exception class per IDL error code, plus Anchor's own.
 
-`from_code(code)` maps a custom program error code (e.g. `InstructionErrorCustom.code`) back to an
-exception; `from_logs(logs)` finds it in a failed transaction's log messages (`AnchorError ... Error
-Number: N` or `custom program error: 0x...`). Codes below 6000 are Anchor framework errors
+`from_code(code)` maps a custom program error code back to an exception; `from_error(err)` does it
+for a solders transaction error (`TransactionErrorInstructionError` -> `InstructionErrorCustom`);
+`from_logs(logs)` finds it in a failed transaction's log messages (`AnchorError ... Error Number: N`
+or `custom program error: 0x...`). Codes below 6000 are Anchor framework errors
 (`AnchorError`), 6000 and up the program's own (`CustomError` subclasses).
 """
 
@@ -16,7 +17,9 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Final
 
-__all__ = ["ANCHOR_ERRORS", "ERRORS", "AnchorError", "CustomError", "ProgramError", "from_code", "from_logs"]
+__all__ = [
+    "ANCHOR_ERRORS", "ERRORS", "AnchorError", "CustomError", "ProgramError", "from_code", "from_error", "from_logs",
+]
 
 
 class ProgramError(Exception):
@@ -231,6 +234,18 @@ def from_code(code: int, detail: str | None = None) -> ProgramError | None:
     known = ANCHOR_ERRORS.get(code)
     if known is not None:
         return AnchorError(code, known[0], known[1], detail)
+    return None
+
+
+def from_error(err: object) -> ProgramError | None:
+    """The exception for a solders error object carrying a custom code (`.code`, possibly under `.err`)."""
+    for _ in range(4):
+        code = getattr(err, "code", None)
+        if isinstance(code, int):
+            return from_code(code)
+        err = getattr(err, "err", None)
+        if err is None:
+            return None
     return None
 
 

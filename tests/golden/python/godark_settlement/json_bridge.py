@@ -14,6 +14,8 @@ keyed by the IDL's field names; tuple structs as arrays; enums as serde does ("N
 {"Name": [...]}). An instruction's value is the object of its arguments. Account and event bytes
 include the discriminator.
 
+Zero-copy (bytemuck) types and accounts are their repr(C) memory image (padding zeroed on encode,
+ignored on decode); events and instruction arguments are always Borsh.
 Trailing bytes: `decode` of accounts and instructions ignores them by default (as the on-chain program
 does), of types and events rejects them; pass `strict=True`/`False` to choose.
 Errors: EncodeError (bad JSON value, with its path) and DecodeError (bad bytes, path + offset).
