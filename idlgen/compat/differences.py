@@ -1054,7 +1054,7 @@ class Differ:
             mo, mn = max_size(self.op, DefinedType(a.type)), max_size(self.np, DefinedType(b.type))
             if mo is not None and mn is not None and mn > mo:
                 self.add("ACCOUNT_SPACE_GREW", f"the largest `{b.name}` account grew from {mo} to {mn} bytes (plus "
-                         "the discriminator): accounts allocated for the old size cannot hold every new value",
+                         "the discriminator): accounts allocated for the old maximum cannot hold every new value",
                          f"accounts.{b.name}", a.path, b.path, Flow.STATE)
             if a.docs != b.docs and self.op.type(a.type).docs == a.docs:
                 pass  # the layout type's docs are the account's docs: reported once, on the type

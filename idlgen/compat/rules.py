@@ -132,7 +132,8 @@ RULES: tuple[Rule, ...] = (
     _r("ACCOUNT_REMOVED", H, STW, "An account type was removed: existing accounts of that type can no "
        "longer be read or closed by the program."),
     _r("ACCOUNT_SPACE_GREW", H, STW, "The largest value of an account type needs more bytes than before (a "
-       "bigger variant, a longer array): accounts allocated for the old size cannot hold it without a realloc."),
+       "bigger variant, a longer array): accounts allocated for the old maximum cannot hold it without a realloc. "
+       "Acknowledge it when every account was allocated with enough spare space."),
     _r("ACCOUNT_RENAMED", N, NO, "An account type was renamed and kept its discriminator."),
     _r("ACCOUNT_DISCRIMINATOR_CHANGED", H, STW, "An account type's discriminator changed (a rename "
        "without a custom discriminator does this): existing accounts no longer deserialize."),
