@@ -400,7 +400,7 @@ def _bump_needed(level: Level, old: str, new: str) -> str | None:
                 f"{level.label} verdict")
     if b <= a:
         need = "a major" if level is Level.HARD else "a minor"
-        return f"metadata.version was not bumped ({old} -> {new}) for a {level.label} change: {need} bump is due"
+        return f"metadata.version did not increase ({old} -> {new}) for a {level.label} change: {need} bump is due"
     if level is Level.HARD:
         major_bumped = b[0] > a[0] or (a[0] == 0 and b[0] == 0 and b[1] > a[1])
         if not major_bumped:
