@@ -33,8 +33,10 @@ class Codec:
         data: bytes = self.bridge.encode(kind, name, value)
         return data
 
-    def decode(self, kind: str, name: str, data: bytes) -> Any:
-        return self.bridge.decode(kind, name, data)
+    def decode(self, kind: str, name: str, data: bytes, *, strict: bool | None = None) -> Any:
+        """`strict=None`: the bridge's default (accounts and instructions ignore trailing bytes, as the
+        program does; types and events reject them)."""
+        return self.bridge.decode(kind, name, data, strict=strict)
 
 
 @contextmanager

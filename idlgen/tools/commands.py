@@ -226,13 +226,16 @@ def decode_options(fn: Any) -> Any:
                      help="Read raw bytes from this file instead of DATA (account dumps)."),
         click.option("--logs", "logs_file", type=click.Path(dir_okay=False, exists=True, allow_dash=True),
                      help="Decode every `Program data:` event line of this transaction log file."),
+        click.option("--strict", is_flag=True,
+                     help="Refuse trailing bytes after instruction args or an account body (the program "
+                          "itself ignores them, so by default they are ignored here too)."),
     ]):
         fn = opt(fn)
     return fn
 
 
 def decode(*, idl: str, data: str | None, kind: str | None, name: str | None, encoding: str,
-           data_file: str | None, logs_file: str | None) -> None:
+           data_file: str | None, logs_file: str | None, strict: bool) -> None:
     """Turn instruction data, account data or transaction logs into canonical JSON.
 
     IDL is a path or REV:path, so old transactions decode with the IDL of their time. DATA is hex or
@@ -275,7 +278,7 @@ def decode(*, idl: str, data: str | None, kind: str | None, name: str | None, en
                 shown = "DATA"
                 text = sys.stdin.read() if data == "-" else data
                 raw = dec.parse_bytes(text, encoding, shown=shown)
-            out = dec.decode_bytes(codec, raw, kind=kind, name=name, shown=shown)
+            out = dec.decode_bytes(codec, raw, kind=kind, name=name, shown=shown, strict=True if strict else None)
     click.echo(json.dumps(out, indent=2, ensure_ascii=False))
 
 

@@ -85,7 +85,7 @@ def _entries(program: Program, kind: str) -> tuple[Any, ...]:
 
 
 def decode_bytes(codec: Codec, data: bytes, *, kind: str | None = None, name: str | None = None,
-                 shown: str = "input") -> dict[str, Any]:
+                 shown: str = "input", strict: bool | None = None) -> dict[str, Any]:
     program = codec.program
     if kind == "type":
         if not name:
@@ -103,7 +103,7 @@ def decode_bytes(codec: Codec, data: bytes, *, kind: str | None = None, name: st
         raise DecodeFailure(f"offset 0: discriminator {data[:len(m.discriminator)].hex()} is not "
                             f"{m.kind} {m.name}'s ({m.discriminator.hex()})", file=shown)
     try:
-        value = codec.decode(m.kind, m.name, data)
+        value = codec.decode(m.kind, m.name, data, strict=strict)
     except ValueError as exc:
         raise DecodeFailure(f"{m.kind} {m.name}: {exc}", file=shown) from None
     out: dict[str, Any] = {"kind": m.kind, "name": m.name, "value": value}

@@ -189,3 +189,12 @@ def test_old_transaction_with_the_idl_of_its_time(tmp_path: Path, monkeypatch: p
     assert got["family"]["value"] == batch and got["family"]["type"] == "BatchV1"
     r = decode("idl/settlement.json", data.hex())
     assert r.exit_code == 2 and "version byte 1 is not a Batch version" in r.output
+
+
+def test_trailing_bytes_ignored_like_the_program_unless_strict(program: Program, pkg: ModuleType) -> None:
+    value = gen(program, 5).typedef("GlobalConfig")
+    data = pkg.json_bridge.encode("account", "GlobalConfig", value) + bytes(3)  # rent-sized padding
+    assert out_json(decode(str(SETTLEMENT), data.hex()))["value"] == value
+    r = decode(str(SETTLEMENT), data.hex(), "--strict")
+    assert r.exit_code == 2
+    assert "3 trailing bytes" in r.output and f"offset {len(data) - 3}" in r.output
