@@ -146,6 +146,10 @@ def test_families_route_on_version_byte(settlement: ModuleType) -> None:
         fam.choose_batch_version(0)
     assert fam.batch_mask(t.GlobalConfig(A, False, 1, 0b10, B)) == 2
     assert fam.batch_allowed_versions(0b11) == (1, 2)
+    args = fam.batch_args(v2)
+    assert args == settlement.instructions.SettleBatchArgs(fam.encode_batch(v2))
+    assert fam.decode_batch(settlement.instructions.decode_settle_batch(
+        settlement.instructions.encode_settle_batch(args)).data) == v2
     with pytest.raises(settlement.DecodeError, match=r"BatchV2.trades\[0\]"):
         fam.decode_batch(fam.encode_batch(v2)[:-1])
 

@@ -254,12 +254,22 @@ class Addresses:
         return [f"{name}: Final[Pubkey] = Pubkey.from_string({addr!r})" for addr, name in self.by_address.items()]
 
 
+def instruction_names(program: Program, shapes: Shapes) -> dict[str, tuple[str, str, str]]:
+    """IDL instruction name -> (builder/codec stem, args class, accounts class) in instructions.py."""
+    module = names.Scope(names.MODULE_RESERVED | {"INSTRUCTIONS", "identify"}
+                         | {shapes[td.name].cls for td in program.types}
+                         | {vs.cls for td in program.types for vs in shapes[td.name].variants})
+    out: dict[str, tuple[str, str, str]] = {}
+    for ix in program.instructions:
+        pascal = names.pascal(ix.name)
+        out[ix.name] = (module.claim(names.func_stem(ix.name)), module.claim(names.class_name(pascal + "Args")),
+                        module.claim(names.class_name(pascal + "Accounts")))
+    return out
+
+
 def _instruction_block(ix: Instruction, shapes: Shapes, gen: Codegen, *,
-                       module: names.Scope, addresses: Addresses) -> tuple[str, str]:
-    pascal = names.pascal(ix.name)
-    stem = module.claim(names.func_stem(ix.name))
-    args_cls = module.claim(names.class_name(pascal + "Args"))
-    accts_cls = module.claim(names.class_name(pascal + "Accounts"))
+                       spelled: tuple[str, str, str], addresses: Addresses) -> tuple[str, str]:
+    stem, args_cls, accts_cls = spelled
     disc = f"{stem.upper()}_DISCRIMINATOR"
     attrs = arg_attrs(ix)
     args = {f.name: (a, f) for f, a in zip(ix.args, attrs, strict=True)}
@@ -424,14 +434,12 @@ def _instruction_block(ix: Instruction, shapes: Shapes, gen: Codegen, *,
 
 
 def instructions_view(program: Program, shapes: Shapes, gen: Codegen) -> dict[str, Any]:
-    module = names.Scope(names.MODULE_RESERVED | {"INSTRUCTIONS", "identify"}
-                         | {shapes[td.name].cls for td in program.types}
-                         | {vs.cls for td in program.types for vs in shapes[td.name].variants})
+    spelled = instruction_names(program, shapes)
     blocks: list[str] = []
     registry: list[str] = []
     addresses = Addresses()
     for ix in program.instructions:
-        block, reg = _instruction_block(ix, shapes, gen, module=module, addresses=addresses)
+        block, reg = _instruction_block(ix, shapes, gen, spelled=spelled[ix.name], addresses=addresses)
         blocks.append(block)
         registry.append(reg)
     return {"blocks": blocks, "registry": registry, "addresses": addresses.lines()}
@@ -440,6 +448,7 @@ def instructions_view(program: Program, shapes: Shapes, gen: Codegen) -> dict[st
 # ---- families ----------------------------------------------------------------------------------------
 
 def families_view(program: Program, shapes: Shapes) -> dict[str, Any]:
+    exports: set[str] = set()
     blocks: list[str] = []
     local_errors: list[str] = []
     err_cls = _error_classes(program)
@@ -459,7 +468,8 @@ def families_view(program: Program, shapes: Shapes) -> dict[str, Any]:
                     "{allowed_mask:#04x}")
         none_enabled = (f'raise {disabled}(f"{none_msg}")' if disabled
                         else f'raise ValueError(f"{fam.stem}: {none_msg}")')
-        lines = [f"{upper}_VERSIONS: Final[tuple[int, ...]] = ({', '.join(str(v) for v, _ in members)},)",
+        versions = ", ".join(str(v) for v, _ in members) + ("," if len(members) == 1 else "")
+        lines = [f"{upper}_VERSIONS: Final[tuple[int, ...]] = ({versions})",
                  f"{alias}: TypeAlias = {' | '.join(s.cls for _, s in members)}"]
         lines += docstring([f"Versioned family `{fam.stem}`. {carrier}", *([gate] if gate else [])], "")
         lines += ["", "", f"def {stem}_version(value: {alias}) -> int:",
@@ -518,6 +528,14 @@ def families_view(program: Program, shapes: Shapes) -> dict[str, Any]:
                   "    if not both:",
                   f"        {none_enabled}",
                   "    return max(both)"]
+        carrier_ix = next((ix for ix in program.instructions if fam.carrier and ix.snake == fam.carrier.instruction),
+                          None)
+        if carrier_ix is not None and len(carrier_ix.args) == 1:
+            _, args_cls, _ = instruction_names(program, shapes)[carrier_ix.name]
+            lines += ["", "", f"def {stem}_args(value: {alias}) -> {args_cls}:",
+                      f'    """`{carrier_ix.name}` arguments carrying `value` (version byte then body)."""',
+                      f"    return {args_cls}(encode_{stem}(value))"]
+            exports.add(args_cls)
         if fam.gate:
             gate_td = program.type(next(a.type for a in program.accounts if a.name == fam.gate.account))
             gshape = shapes[gate_td.name]

@@ -20,6 +20,7 @@ from idlgen.targets.python.modules import (
     errors_view,
     events_view,
     families_view,
+    instruction_names,
     instructions_view,
 )
 from idlgen.targets.python.names import isort_key
@@ -115,7 +116,7 @@ _SIBLINGS: dict[str, tuple[str, ...]] = {
     "accounts": ("types",),
     "events": ("types",),
     "instructions": ("types", "constants"),
-    "families": ("types", "errors"),
+    "families": ("types", "errors", "instructions"),
     "json_bridge": ("_schema", "types", "accounts", "events", "instructions"),
 }
 
@@ -159,7 +160,8 @@ def render_package(program: Program, ctx: RenderContext, validate: bool = True) 
         "constants": ("PROGRAM_ID",),
         "accounts": ("ACCOUNTS",),
         "events": ("EVENTS",),
-        "instructions": ("INSTRUCTIONS",),
+        "instructions": ("INSTRUCTIONS", *(n for spelled in instruction_names(program, shapes).values()
+                                           for n in spelled[1:])),
         "_schema": ("TYPES",),
     }
     files: dict[str, str] = {}

@@ -15,6 +15,7 @@ from typing import Final, TypeAlias
 
 from ._borsh import DecodeError, EncodeError, trailing
 from .errors import BatchVersionDisabled, InvalidBatchVersion
+from .instructions import SettleBatchArgs
 from .types import (
     BatchV1,
     BatchV2,
@@ -31,7 +32,7 @@ from .types import (
     _e_TradeEventV2,
 )
 
-BATCH_VERSIONS: Final[tuple[int, ...]] = (1, 2,)
+BATCH_VERSIONS: Final[tuple[int, ...]] = (1, 2)
 Batch: TypeAlias = BatchV1 | BatchV2
 """Versioned family `Batch`. Carried by `settle_batch.data`: one version byte, then the Borsh body.
 Allowed versions: the bitmask `GlobalConfig.allowed_batch_versions` (bit v-1 = version v).
@@ -106,12 +107,17 @@ def choose_batch_version(allowed_mask: int, supported: tuple[int, ...] = BATCH_V
     return max(both)
 
 
+def batch_args(value: Batch) -> SettleBatchArgs:
+    """`settle_batch` arguments carrying `value` (version byte then body)."""
+    return SettleBatchArgs(encode_batch(value))
+
+
 def batch_mask(account: GlobalConfig) -> int:
     """The allowed-versions bitmask `GlobalConfig.allowed_batch_versions`."""
     return account.allowed_batch_versions
 
 
-TRADE_EVENT_VERSIONS: Final[tuple[int, ...]] = (1, 2,)
+TRADE_EVENT_VERSIONS: Final[tuple[int, ...]] = (1, 2)
 TradeEvent: TypeAlias = TradeEventV1 | TradeEventV2
 """Versioned family `TradeEvent`. One version byte, then the Borsh body."""
 
