@@ -15,7 +15,7 @@ from idlgen.anchor.load import load_program
 from idlgen.compat.differences import Side, compare
 from idlgen.compat.rules import Level
 from tests.compat.casebook import NotLegacy, to_legacy
-from tests.conftest import copied_idls, shared_only_idls
+from tests.conftest import FIXTURES, SETTLEMENT, copied_idls, shared_only_idls
 
 
 def spec_idls(paths: list[Path]) -> list[Path]:
@@ -52,4 +52,10 @@ def test_copied_corpus(path: Path) -> None:
 
 @pytest.mark.parametrize("path", spec_idls(shared_only_idls()), ids=lambda p: p.name)
 def test_shared_corpus(path: Path, shared_corpus: Path) -> None:
+    check(path)
+
+
+@pytest.mark.parametrize("path", [SETTLEMENT, FIXTURES / "settlement" / "v1_only.json",
+                                  FIXTURES / "settlement" / "v3_hardfork.json"], ids=lambda p: p.name)
+def test_bundled_settlement_idls(path: Path) -> None:
     check(path)
