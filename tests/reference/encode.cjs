@@ -171,6 +171,28 @@ function decode(req) {
   return { ok: true, value: toTagged(value), used: used + discriminator.length };
 }
 
+// The unmodified coder's own entry points, fixed buffer and all (for the quirk probes).
+async function stock(req) {
+  const entry = loadIdl(req.idl);
+  if (!entry.coder) throw new Error(entry.coderError);
+  const out = await stockEncode(entry, req.kind, req.name, fromTagged(req.value));
+  if (!out) throw new Error(`the stock coder has no encoder for ${req.kind}`);
+  return { ok: true, hex: Buffer.from(out).toString("hex") };
+}
+
+function stockDecode(req) {
+  const entry = loadIdl(req.idl);
+  if (!entry.coder) throw new Error(entry.coderError);
+  const data = Buffer.from(req.hex, "hex");
+  const c = entry.coder;
+  let got;
+  if (req.kind === "instruction") got = c.instruction.decode(data);
+  else if (req.kind === "event") got = c.events.decode(data.toString("base64"));
+  else if (req.kind === "account") got = { name: req.name, data: c.accounts.decode(req.name, data) };
+  else got = { name: req.name, data: c.types.decode(req.name, data) };
+  return { ok: true, value: got ? { name: got.name, data: toTagged(got.data) } : null };
+}
+
 async function handle(line) {
   let req;
   try {
@@ -181,6 +203,8 @@ async function handle(line) {
   try {
     if (req.op === "encode") return await encode(req);
     if (req.op === "decode") return decode(req);
+    if (req.op === "stock") return await stock(req);
+    if (req.op === "stock_decode") return stockDecode(req);
     if (req.op === "coder") {
       const entry = loadIdl(req.idl);
       return { ok: true, coderError: entry.coderError };
