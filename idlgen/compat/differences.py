@@ -21,15 +21,15 @@ from __future__ import annotations
 
 import enum
 import fnmatch
-import itertools
 import json
 import re
-from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 from idlgen.anchor.lower import type_display
+from idlgen.compat.align import align, lis
 from idlgen.compat.rules import BY_ID, RETIREMENT_RULES, Level, Rollout
+from idlgen.compat.wire import Shapes, fixed_size, max_size, raw_bytes
 from idlgen.config import Acknowledgement
 from idlgen.ir.model import (
     Account,
@@ -172,80 +172,6 @@ class Side:
         return self.program.format is IdlFormat.LEGACY
 
 
-# ---- wire shapes ------------------------------------------------------------------------------------
-
-
-class Shapes:
-    """The Borsh byte shape of a type, names dropped: equal shapes mean equal bytes."""
-
-    def __init__(self, program: Program) -> None:
-        self.program = program
-        self.memo: dict[str, tuple[Hashable, ...]] = {}
-
-    def of_fields(self, fields: Sequence[Field]) -> tuple[Hashable, ...]:
-        return tuple(x for f in fields for x in self.of(f.type))
-
-    def of(self, t: TypeRef, stack: tuple[str, ...] = ()) -> tuple[Hashable, ...]:
-        match t:
-            case PrimType(prim=p):
-                if p is Prim.BYTES:
-                    return (("vec", (("prim", "u8"),)),)
-                if p is Prim.PUBKEY:
-                    return (("array", (("prim", "u8"),), 32),)
-                return (("prim", p.value),)
-            case VecType(inner=i):
-                return (("vec", self.of(i, stack)),)
-            case OptionType(inner=i):
-                return (("option", self.of(i, stack)),)
-            case COptionType(inner=i):
-                return (("coption", self.of(i, stack)),)
-            case ArrayType(inner=i, length=n):
-                inner = self.of(i, stack)
-                if len(inner) == 1 and isinstance(inner[0], tuple) and inner[0][0] == "array":
-                    return (("array", inner[0][1], inner[0][2] * n),)
-                return (("array", inner, n),)
-            case DefinedType(name=name):
-                if name in stack:
-                    return (("rec", len(stack) - stack.index(name)),)
-                if name in self.memo:
-                    return self.memo[name]
-                td = self.program.type(name)
-                st = (*stack, name)
-                out: tuple[Hashable, ...]
-                if isinstance(td.body, StructBody):
-                    out = tuple(x for f in td.body.fields for x in self.of(f.type, st))
-                else:
-                    out = (("enum", tuple(tuple(x for f in v.fields for x in self.of(f.type, st))
-                                          for v in td.body.variants)),)
-                if not _has_rec(out):
-                    self.memo[name] = out
-                return out
-
-
-def _has_rec(x: object) -> bool:
-    if isinstance(x, tuple):
-        if len(x) == 2 and x[0] == "rec":
-            return True
-        return any(_has_rec(y) for y in x)
-    return False
-
-
-def fixed_size(program: Program, t: TypeRef) -> int | None:
-    match t:
-        case PrimType(prim=p):
-            return p.size
-        case ArrayType(inner=i, length=n):
-            s = fixed_size(program, i)
-            return None if s is None else s * n
-        case COptionType(inner=i):
-            s = fixed_size(program, i)
-            return None if s is None else 4 + s
-        case DefinedType(name=name):
-            return program.type(name).borsh_size
-        case _:
-            return None
-
-
 # ---- type reference comparison -----------------------------------------------------------------------
 
 
@@ -267,105 +193,6 @@ def _is_reserved(f: Field) -> bool:
     while isinstance(t, ArrayType):
         t = t.inner
     return isinstance(t, PrimType) and t.prim.is_int
-
-
-def _lis(seq: list[int]) -> set[int]:
-    """Indices (into seq) of one longest increasing subsequence."""
-    import bisect
-
-    tails: list[int] = []
-    tails_idx: list[int] = []
-    prev = [-1] * len(seq)
-    for i, x in enumerate(seq):
-        k = bisect.bisect_left(tails, x)
-        if k == len(tails):
-            tails.append(x)
-            tails_idx.append(i)
-        else:
-            tails[k] = x
-            tails_idx[k] = i
-        prev[i] = tails_idx[k - 1] if k > 0 else -1
-    out: set[int] = set()
-    i = tails_idx[-1] if tails_idx else -1
-    while i >= 0:
-        out.add(i)
-        i = prev[i]
-    return out
-
-
-def _align(old: Sequence[str], new: Sequence[str],
-           compatible: Callable[[int, int], bool]) -> list[tuple[int | None, int | None]]:
-    """Match two positional lists: by name first; then, between two consecutive name matches, the
-    leftover items pair up in order while they are compatible (same bytes: a rename). Returns
-    (old_i, new_j) pairs, (i, None) for removed and (None, j) for added, never crossing renames."""
-    old, new = _numbered(old), _numbered(new)
-    pos_new = {n: j for j, n in enumerate(new)}
-    pairs: dict[int, int] = {i: pos_new[n] for i, n in enumerate(old) if n in pos_new}
-    anchors = sorted((i, j) for i, j in pairs.items())
-    keep = _lis([j for _, j in anchors])
-    mono = [anchors[k] for k in sorted(keep)]
-    bounds = [(-1, -1), *mono, (len(old), len(new))]
-    used_new = set(pairs.values())
-    for (i0, j0), (i1, j1) in itertools.pairwise(bounds):
-        gap_o = [i for i in range(i0 + 1, i1) if i not in pairs]
-        gap_n = [j for j in range(j0 + 1, j1) if j not in used_new]
-        for i, j in zip(gap_o, gap_n, strict=False):
-            if not compatible(i, j):
-                break
-            pairs[i] = j
-            used_new.add(j)
-    out: list[tuple[int | None, int | None]] = [(i, pairs.get(i)) for i in range(len(old))]
-    out += [(None, j) for j in range(len(new)) if j not in used_new]
-    return out
-
-
-def _numbered(names: Sequence[str]) -> list[str]:
-    """Repeated names (two nested account groups both holding `system_program`) become name, name#2, ..."""
-    seen: Counter[str] = Counter()
-    out = []
-    for n in names:
-        seen[n] += 1
-        out.append(n if seen[n] == 1 else f"{n}#{seen[n]}")
-    return out
-
-
-def _raw_bytes(a: TypeRef, b: TypeRef) -> bool:
-    """An integer and a byte array of its width: the same little-endian bytes, now shown raw."""
-    return (isinstance(a, PrimType) and a.prim.is_int and isinstance(b, ArrayType)
-            and b.inner == PrimType(Prim.U8) and b.length * 8 == a.prim.bits)
-
-
-def max_size(program: Program, t: TypeRef, stack: frozenset[str] = frozenset()) -> int | None:
-    """The largest encoding of `t` in bytes (the space an account needs), None when unbounded."""
-    match t:
-        case PrimType(prim=p):
-            return p.size
-        case VecType():
-            return None
-        case OptionType(inner=i) | COptionType(inner=i):
-            n = max_size(program, i, stack)
-            return None if n is None else (1 if isinstance(t, OptionType) else 4) + n
-        case ArrayType(inner=i, length=k):
-            n = max_size(program, i, stack)
-            return None if n is None else n * k
-        case DefinedType(name=name):
-            if name in stack:
-                return None
-            td = program.type(name)
-            if td.zero_copy and td.c_layout is not None:
-                return td.c_layout.size
-            inner = stack | {name}
-            if isinstance(td.body, StructBody):
-                sizes = [max_size(program, f.type, inner) for f in td.body.fields]
-                return None if None in sizes else sum(s for s in sizes if s is not None)
-            best = 0
-            for v in td.body.variants:
-                sizes = [max_size(program, f.type, inner) for f in v.fields]
-                if None in sizes:
-                    return None
-                best = max(best, sum(s for s in sizes if s is not None))
-            return 1 + best
-    return None
 
 
 def _describe_retype(o: TypeRef, n: TypeRef) -> str:
@@ -465,14 +292,14 @@ class Differ:
             return self.cmp_ref(o.inner, n.inner, pairs)
         if o == n:
             return Ref.SAME
-        raw_bytes = (PrimType(Prim.BYTES), VecType(PrimType(Prim.U8)))
-        if o == PrimType(Prim.STRING) and n in raw_bytes:
+        byte_types = (PrimType(Prim.BYTES), VecType(PrimType(Prim.U8)))
+        if o == PrimType(Prim.STRING) and n in byte_types:
             return Ref.STRBYTES
-        if o in raw_bytes and n == PrimType(Prim.STRING):
+        if o in byte_types and n == PrimType(Prim.STRING):
             return Ref.BYTESSTR
         if self.oshape.of(o) == self.nshape.of(n):
             return Ref.WIRE
-        if _raw_bytes(o, n) or _raw_bytes(n, o):
+        if raw_bytes(o, n) or raw_bytes(n, o):
             return Ref.WIRE
         return Ref.DIFF
 
@@ -689,7 +516,7 @@ class Differ:
                 new_mid[0].snake, old_mid[0].path, new_mid[0].path)
             pairs = [(i, i) for i in range(pre)] + [(len(of) - suf + k, len(nf) - suf + k) for k in range(suf)]
         else:
-            pairs_opt = _align([name_key(f.snake) for f in of], [name_key(f.snake) for f in nf],
+            pairs_opt = align([name_key(f.snake) for f in of], [name_key(f.snake) for f in nf],
                                lambda i, j: self.cmp_field(of[i], nf[j], []) is not Ref.DIFF)
             pairs = [(i, j) for i, j in pairs_opt if i is not None and j is not None]
             last_kept = max((j for _, j in pairs), default=-1)
@@ -710,7 +537,7 @@ class Differ:
                     raw(f"{rule}_ADDED", f"{noun} `{f.snake}` ({type_display(f.type)}) was added to {owner}{how}",
                         f.snake, opath, f.path)
             order = sorted(pairs)
-            keep = _lis([j for _, j in order])
+            keep = lis([j for _, j in order])
             for k, (i, j) in enumerate(order):
                 if k not in keep:
                     raw(f"{rule}_MOVED", f"{noun} `{nf[j].snake}` of {owner} changed its order relative to the others "
@@ -772,7 +599,7 @@ class Differ:
         def raw(r: str, msg: str, name: str, op: str | None, np: str | None) -> None:
             out.raws.append(Raw(r, msg, f"{subject}.variants.{name}", op, np))
 
-        pairs_opt = _align([v.name for v in ov], [v.name for v in nv], lambda i, j: self.oshape.of_fields(
+        pairs_opt = align([v.name for v in ov], [v.name for v in nv], lambda i, j: self.oshape.of_fields(
             ov[i].fields) == self.nshape.of_fields(nv[j].fields))
         pairs = [(i, j) for i, j in pairs_opt if i is not None and j is not None]
         last_kept = max((j for _, j in pairs), default=-1)
@@ -788,7 +615,7 @@ class Differ:
                     raw("ENUM_VARIANT_INSERTED", f"variant `{nv[j].name}` was inserted at tag {j} of enum {shown}: "
                         "every later tag changes meaning", nv[j].name, o.path, nv[j].path)
         order = sorted(pairs)
-        keep = _lis([j for _, j in order])
+        keep = lis([j for _, j in order])
         for k, (i, j) in enumerate(order):
             if k not in keep:
                 raw("ENUM_VARIANT_MOVED", f"variant `{nv[j].name}` of enum {shown} moved from tag {i} to {j}",
@@ -913,7 +740,7 @@ class Differ:
         def add(rule: str, msg: str, m: AccountMeta, op: str | None, np: str | None) -> None:
             self.add(rule, msg, f"{subject}.accounts.{m.snake}", op, np, Flow.INPUT)
 
-        pairs_opt = _align([name_key(m.snake) for m in oa], [name_key(m.snake) for m in na], lambda i, j: (
+        pairs_opt = align([name_key(m.snake) for m in oa], [name_key(m.snake) for m in na], lambda i, j: (
             oa[i].writable, oa[i].signer, oa[i].optional) == (na[j].writable, na[j].signer, na[j].optional))
         pairs = [(i, j) for i, j in pairs_opt if i is not None and j is not None]
         last_kept = max((j for _, j in pairs), default=-1)
@@ -931,7 +758,7 @@ class Differ:
                     where = "at the end" if j > last_kept else f"at position {j}: every later account shifts"
                     add("IX_ACCOUNT_ADDED", f"account `{m.snake}` was added to {owner} {where}", m, a.path, m.path)
         order = sorted(pairs)
-        keep = _lis([j for _, j in order])
+        keep = lis([j for _, j in order])
         for k, (i, j) in enumerate(order):
             if k not in keep:
                 add("IX_ACCOUNT_MOVED", f"account `{na[j].snake}` of {owner} changed its order relative to the others "

@@ -7,7 +7,10 @@ import json
 from typing import Any
 
 from idlgen.anchor.load import load_program
-from idlgen.compat.differences import Side, _align, _lis, compare, max_size
+from idlgen.compat.align import align as _align
+from idlgen.compat.align import lis as _lis
+from idlgen.compat.differences import Side, compare
+from idlgen.compat.wire import max_size
 from idlgen.ir.model import DefinedType
 from tests.compat import casebook
 
