@@ -347,3 +347,22 @@ def test_registering_the_commands_imports_nothing_heavy() -> None:
             "print(sorted(m for m in sys.modules if m.startswith('idlgen')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "['idlgen', 'idlgen.compat', 'idlgen.compat.command']"
+
+
+def test_base_with_a_broken_working_tree_idl_is_exit_2(repo: Path) -> None:
+    (repo / "idl" / "godark_settlement.json").write_text('{"address": ')
+    for fmt in ("text", "json"):
+        code, out, err = idlgen("diff", "--base", "HEAD", "--format", fmt, cwd=repo)
+        assert code == 2 and out == "" and "godark_settlement.json" in err and "malformed JSON" in err
+
+
+def test_base_skips_an_idl_new_since_rev(tmp_path: Path) -> None:
+    (tmp_path / "README").write_text("x")
+    git(tmp_path, "init", "-q")
+    git(tmp_path, "add", "README")
+    git(tmp_path, "commit", "-qm", "no idl yet")
+    (tmp_path / "idl").mkdir()
+    (tmp_path / "idl" / "godark_settlement.json").write_text(SETTLEMENT.read_text())
+    (tmp_path / "pyproject.toml").write_text(CONFIG.read_text())
+    code, _out, err = idlgen("diff", "--base", "HEAD", cwd=tmp_path)
+    assert code == 0 and "does not exist at HEAD" in err
