@@ -282,3 +282,36 @@ def test_coption_pack_layout(bridge_for: Any) -> None:
     for value, want in cases:
         assert bridge.encode("type", "PackOptions", value) == want, value
         assert canon(bridge.decode("type", "PackOptions", want)) == canon(value)
+
+
+def test_stock_decoders_read_the_generated_bytes(cases: tuple[plan.Case, ...], bridge_for: Any) -> None:
+    """The other direction with the unmodified TS coder: its own BorshEventCoder.decode (base64, as in
+    `Program data:` logs), instruction.decode (routing by discriminator) and accounts.decode (checking
+    the discriminator) read what the generated code wrote, back to the same value and name."""
+    reason = ts_ref.unavailable_reason()
+    if reason:
+        pytest.skip(reason)
+    progs = plan.programs()
+    todo = [c for c in cases if c.ref == "ts" and c.ref_hex and c.kind in ("event", "instruction", "account")
+            and c.label in ("max", "random1")]
+    reqs, ours = [], []
+    for c in todo:
+        data = bridge_for(c.idl).encode(c.kind, c.name, c.value)
+        ours.append(data)
+        reqs.append({"op": "stock_decode", "idl": str(plan.path_of(c.idl)), "kind": c.kind, "name": c.name,
+                     "hex": data.hex()})
+    bad = []
+    coder_missing = 0
+    for c, r in zip(todo, ts_ref.run(reqs), strict=True):
+        if not r.ok and (r.error or "").startswith("no stock coder"):
+            coder_missing += 1  # `new BorshCoder(idl)` throws for this IDL (a coption or a recursive type)
+            continue
+        if not r.ok or r.value is None:
+            bad.append(f"{c.idl} {c.kind} {c.name} [{c.label}]: stock decode gave {r}")
+            continue
+        got = ts_ref.item_from_tagged(progs[c.idl], c.kind, c.name, r.value["data"])
+        if r.value["name"] != c.name or canon(got) != canon(c.value):
+            bad.append(f"{c.idl} {c.kind} {c.name} [{c.label}]: stock decode read {r.value['name']}, "
+                       f"{canon(got)[:200]}")
+    assert not bad, "\n".join(bad[:30])
+    assert len(todo) - coder_missing >= 300, (len(todo), coder_missing)

@@ -182,7 +182,7 @@ async function stock(req) {
 
 function stockDecode(req) {
   const entry = loadIdl(req.idl);
-  if (!entry.coder) throw new Error(entry.coderError);
+  if (!entry.coder) throw new Error("no stock coder: " + entry.coderError);
   const data = Buffer.from(req.hex, "hex");
   const c = entry.coder;
   let got;
