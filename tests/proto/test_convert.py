@@ -212,3 +212,15 @@ def test_generated_classes_roundtrip_through_proto(path: Path | None, tmp_path: 
             assert bridge.encode("type", t.name, bridge.to_json(("defined", t.name), back)) == borsh
             count += 1
     assert count > 10
+
+
+def test_every_family_member_roundtrips_through_its_envelope(conv: ModuleType) -> None:
+    program = load()
+    assert {f.stem for f in program.families} == {"Batch", "TradeEvent"}
+    for fam in program.families:
+        for member in fam.members:
+            for label, value in samples(program, "type", member.type, seed=3, n_random=3):
+                env = conv.envelope_to_proto(fam.stem, member.version, value)
+                again = type(env)()
+                again.ParseFromString(env.SerializeToString())
+                assert conv.envelope_from_proto(fam.stem, again) == (member.version, value), (fam.stem, label)

@@ -325,7 +325,7 @@ class _Builder:
         for fam in p.families:
             stem = N.pascal_keep(fam.stem)
             name = self.scope.claim(stem, stem + "Envelope", stem + "Versions")
-            fields = [ProtoField(f"v{m.version}", str(m.version), MessageRef(self.type_names[m.type]),
+            fields = [ProtoField(f"v{m.version}", str(m.version), self.shape(DefinedType(m.type)),
                                  f"{m.type} (version byte {m.version})", oneof="version") for m in fam.members]
             docs = [f"Any version of the `{fam.stem}` family: one member per version."]
             if fam.carrier is not None:
