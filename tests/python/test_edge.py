@@ -187,3 +187,15 @@ def test_optional_composite_accounts_and_arg_seeds(edge: ModuleType) -> None:
 def test_error_names_escaped(edge: ModuleType) -> None:
     err = edge.errors.from_code(6001)
     assert type(err).__name__ == "class_" and err.name == "class"
+
+
+def test_return_data_and_event_cpi(edge: ModuleType) -> None:
+    ix, t = edge.instructions, edge.types
+    assert ix.decode_instruction_return(b"\x01" + struct.pack("<Hq", 5, -6)) == t.Pair(5, -6)
+    assert ix.decode_instruction_return(b"\x00") is None
+    with pytest.raises(edge.DecodeError, match=r"instruction return: 1 trailing byte"):
+        ix.decode_instruction_return(b"\x00\x00")
+    raw = edge.events.encode_pair(t.Pair(1, 2))
+    # anchor-lang EVENT_IX_TAG (0x1d9acb512ea545e4) little-endian, then the event
+    assert edge.events.decode_event_cpi(bytes.fromhex("e445a52e51cb9a1d") + raw) == ("Pair", t.Pair(1, 2))
+    assert edge.events.decode_event_cpi(raw) is None

@@ -424,11 +424,23 @@ def _instruction_block(ix: Instruction, shapes: Shapes, gen: Codegen, *,
             metas.append(f"AccountMeta({local}, {meta.signer}, {meta.writable})")
     if not ix.args:
         body.append("_ = args")
-    body.append("metas = [")
+    body.append("metas: list[AccountMeta] = [")
     body += [f"    {m}," for m in metas]
     body.append("]")
     body.append(f"return Instruction(program_id, encode_{stem}(args), [*metas, *remaining_accounts])")
     lines += ind(body)
+    if ix.returns is not None:
+        ann = shapes.annotation(ix.returns)
+        lines += ["", "", f"def decode_{stem}_return(data: {BUFFER}) -> {ann}:",
+                  f'    """The value `{ix.name}` returns: the base64-decoded payload of its',
+                  '    `Program return: <program id> <base64>` log line (Borsh, no discriminator)."""',
+                  "    b = bytes(data)",
+                  "    o = 0",
+                  "    try:"]
+        lines += ind(gen.decode_value(ix.returns, "value", 0, declare=True, sfx="_ret"), 2)
+        lines += ["        if o != len(b):", "            raise trailing(b, o)",
+                  "    except DecodeError as e:", f"        raise e.at({ix.name + ' return'!r}) from None",
+                  "    return value"]
     registry = f"    {ix.name!r}: ({disc}, {args_cls}, encode_{stem}, decode_{stem}),"
     return "\n".join(lines), registry
 

@@ -3,7 +3,8 @@
 # regenerate: idlgen build
 """Event codecs of the `godark_settlement` program: discriminator + Borsh body.
 
-`decode_<event>(data)` is strict by default (trailing bytes rejected). `parse_logs(logs)` decodes
+`decode_<event>(data)` is strict by default (trailing bytes rejected); `decode_event_cpi(data)` reads
+the inner instruction `emit_cpi!` produces. `parse_logs(logs)` decodes
 every `Program data: <base64>` line whose discriminator is one of this program's events (other lines,
 and data of other programs, are skipped; a matching discriminator with a bad body raises
 DecodeError). `EVENTS` maps each IDL event name to (discriminator, encode, decode).
@@ -90,6 +91,18 @@ def decode_event(data: bytes | bytearray | memoryview) -> tuple[str, Event] | No
         return None
     value: Event = EVENTS[best[1]][2](b)
     return best[1], value
+
+
+# emit_cpi!: the event travels as the data of a self-invocation: this 8-byte tag, then discriminator + body.
+EVENT_IX_TAG: Final[bytes] = bytes.fromhex("e445a52e51cb9a1d")
+
+
+def decode_event_cpi(instruction_data: bytes | bytearray | memoryview) -> tuple[str, Event] | None:
+    """(IDL event name, value) for the data of an `emit_cpi!` inner instruction, or None if it is not one."""
+    b = bytes(instruction_data)
+    if not b.startswith(EVENT_IX_TAG):
+        return None
+    return decode_event(b[len(EVENT_IX_TAG):])
 
 
 def parse_logs(logs: Iterable[str]) -> list[tuple[str, Event]]:

@@ -153,7 +153,7 @@ def initialize_config(
     system_program = accounts.system_program if accounts.system_program is not None else _ADDR_SYSTEM_PROGRAM
     config = accounts.config if accounts.config is not None else Pubkey.find_program_address([b'config'], program_id)[0]
     settlement_state = accounts.settlement_state if accounts.settlement_state is not None else Pubkey.find_program_address([b'settlement'], program_id)[0]
-    metas = [
+    metas: list[AccountMeta] = [
         AccountMeta(admin, True, True),
         AccountMeta(config, False, True),
         AccountMeta(settlement_state, False, True),
@@ -329,7 +329,7 @@ def update_config(
     """The `update_config` instruction, account metas in IDL order."""
     admin = accounts.admin
     config = accounts.config if accounts.config is not None else Pubkey.find_program_address([b'config'], program_id)[0]
-    metas = [
+    metas: list[AccountMeta] = [
         AccountMeta(admin, True, False),
         AccountMeta(config, False, True),
     ]
@@ -408,7 +408,7 @@ def pause(
     admin = accounts.admin
     config = accounts.config if accounts.config is not None else Pubkey.find_program_address([b'config'], program_id)[0]
     _ = args
-    metas = [
+    metas: list[AccountMeta] = [
         AccountMeta(admin, True, False),
         AccountMeta(config, False, True),
     ]
@@ -487,7 +487,7 @@ def unpause(
     admin = accounts.admin
     config = accounts.config if accounts.config is not None else Pubkey.find_program_address([b'config'], program_id)[0]
     _ = args
-    metas = [
+    metas: list[AccountMeta] = [
         AccountMeta(admin, True, False),
         AccountMeta(config, False, True),
     ]
@@ -581,7 +581,7 @@ def settle_batch(
     relayer = accounts.relayer
     config = accounts.config if accounts.config is not None else Pubkey.find_program_address([b'config'], program_id)[0]
     settlement_state = accounts.settlement_state if accounts.settlement_state is not None else Pubkey.find_program_address([b'settlement'], program_id)[0]
-    metas = [
+    metas: list[AccountMeta] = [
         AccountMeta(relayer, True, False),
         AccountMeta(config, False, False),
         AccountMeta(settlement_state, False, True),
@@ -676,7 +676,7 @@ def ping(
     relayer = accounts.relayer
     config = accounts.config if accounts.config is not None else Pubkey.find_program_address([b'config'], program_id)[0]
     settlement_state = accounts.settlement_state if accounts.settlement_state is not None else Pubkey.find_program_address([b'settlement'], program_id)[0]
-    metas = [
+    metas: list[AccountMeta] = [
         AccountMeta(relayer, True, False),
         AccountMeta(config, False, False),
         AccountMeta(settlement_state, False, True),
@@ -785,7 +785,7 @@ def deposit(
     token_program = accounts.token_program if accounts.token_program is not None else _ADDR_TOKEN_PROGRAM
     system_program = accounts.system_program if accounts.system_program is not None else _ADDR_SYSTEM_PROGRAM
     vault_balance = accounts.vault_balance if accounts.vault_balance is not None else Pubkey.find_program_address([b'vault', bytes(owner), bytes(mint)], program_id)[0]
-    metas = [
+    metas: list[AccountMeta] = [
         AccountMeta(owner, True, True),
         AccountMeta(vault_balance, False, True),
         AccountMeta(mint, False, False),
@@ -896,7 +896,7 @@ def withdraw(
     token_program = accounts.token_program if accounts.token_program is not None else _ADDR_TOKEN_PROGRAM
     system_program = accounts.system_program if accounts.system_program is not None else _ADDR_SYSTEM_PROGRAM
     vault_balance = accounts.vault_balance if accounts.vault_balance is not None else Pubkey.find_program_address([b'vault', bytes(owner), bytes(mint)], program_id)[0]
-    metas = [
+    metas: list[AccountMeta] = [
         AccountMeta(owner, True, True),
         AccountMeta(vault_balance, False, True),
         AccountMeta(mint, False, False),
@@ -989,7 +989,7 @@ def close_vault(
     """The `close_vault` instruction, account metas in IDL order."""
     owner = accounts.owner
     vault_balance = accounts.vault_balance if accounts.vault_balance is not None else Pubkey.find_program_address([b'vault', bytes(owner), bytes(args.mint)], program_id)[0]
-    metas = [
+    metas: list[AccountMeta] = [
         AccountMeta(owner, True, True),
         AccountMeta(vault_balance, False, True),
     ]
