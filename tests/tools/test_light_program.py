@@ -74,7 +74,12 @@ def test_the_idl_has_what_the_program_has() -> None:
     program = load_program(light.IDL_FIXTURE)
     assert len(program.instructions) == 13
     assert {a.name for a in program.accounts} >= {"GroupAuthority", "RegisteredProgram"}
-    assert any(t.name == "(u8,[u8;32])" for t in program.types), "the Rust tuple arg of appendLeaves"
+    # appendLeavesToMerkleTrees(leaves: Vec<(u8, [u8; 32])>): the legacy IDL writes the Rust tuple as a
+    # type name; the loader reads it as a tuple struct of a u8 then 32 bytes (Borsh: elements in order)
+    tup = next(t for t in program.types if t.name == "(u8,[u8;32])")
+    assert tup.ident.isidentifier() and tup.borsh_size == 33
+    assert [f.name for f in tup.body.fields] == ["0", "1"]  # type: ignore[union-attr]
+    assert any("(u8,[u8;32])" in n.message for n in program.notes)
 
 
 @pytest.mark.parametrize(("profile", "seed"), [(p, 0) for p in PROFILES] + [("random", 1), ("random", 2)])
