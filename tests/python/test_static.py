@@ -34,7 +34,7 @@ CHECKED = {
     "openbook": ROOT / "tests" / "corpus" / "idls" / "openbook_v2" / "openbook_v2.json",
     "marinade": ROOT / "tests" / "corpus" / "idls" / "marinade" / "marinade_finance.json",
 }
-MYPY = ("godark_settlement", "edge_cases", "zero_copy", "generics")
+MYPY = ("godark_settlement", "edge_cases", "zero_copy", "generics", "idl_new")
 
 
 @pytest.fixture(scope="module")

@@ -29,8 +29,11 @@ MODULE_RESERVED = frozenset({
     "fixed", "enc_elems_error", "enc_error", "check_discriminator", "U32",
 })
 
+# Names pycodestyle calls ambiguous (E741: l, O, I look like 1 and 0); escaped like the others.
+AMBIGUOUS = frozenset({"l", "O", "I"})
+
 # Members every generated class has; a field may not take them.
-MEMBER_RESERVED = frozenset({"encode", "decode", "IDL_NAME", "TAG", "DISCRIMINATOR", "SIZE"})
+MEMBER_RESERVED = frozenset({"encode", "decode", "IDL_NAME", "TAG", "DISCRIMINATOR", "SIZE"}) | AMBIGUOUS
 
 _IDENT = re.compile(r"[^0-9A-Za-z_]")
 
@@ -91,3 +94,10 @@ def isort_key(name: str) -> tuple[int, list[object], str]:
                              for p in re.split(r"(\d+)", name)]
     group = 0 if len(name) > 1 and name.isupper() else 1 if name[:1].isupper() else 2
     return (group, natural, name)  # case breaks ties
+
+
+def all_sort_key(name: str) -> tuple[int, list[object], str]:
+    """RUF022's order for `__all__`: the same groups as `isort_key`, natural but case-sensitive."""
+    natural: list[object] = [(0, int(p), "") if p.isdigit() else (1, 0, p) for p in re.split(r"(\d+)", name)]
+    group = 0 if len(name) > 1 and name.isupper() else 1 if name[:1].isupper() else 2
+    return (group, natural, name)

@@ -70,7 +70,7 @@ class TypeShape:
         return isinstance(self.td.body, StructBody) and self.td.body.kind is StructKind.TUPLE
 
 
-ENUM_MEMBER_RESERVED = frozenset({"name", "value", "mro", "encode", "decode", "IDL_NAME"})
+ENUM_MEMBER_RESERVED = frozenset({"name", "value", "mro", "encode", "decode", "IDL_NAME"}) | names.AMBIGUOUS
 
 
 def _fields(fields: tuple[str, ...]) -> tuple[str, ...]:

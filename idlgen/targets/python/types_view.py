@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from idlgen.ir.model import EnumBody, Program, StructBody, StructKind, TypeDef
 from idlgen.targets.python.codegen import Codegen
-from idlgen.targets.python.names import isort_key
+from idlgen.targets.python.names import all_sort_key
 from idlgen.targets.python.shapes import Shapes, TypeShape
 
 
@@ -139,5 +139,5 @@ def types_view(program: Program, shapes: Shapes, gen: Codegen) -> dict[str, obje
                           | {vs.cls for td in program.types for vs in shapes[td.name].variants
                              if shapes[td.name].is_data_enum}
                           | {f"{p}_{shapes[td.name].stem}" for td in program.types for p in ("encode", "decode")},
-                          key=isort_key),
+                          key=all_sort_key),
     }
