@@ -107,6 +107,10 @@ class ValueGen:
         cached = _HEIGHTS.get(id(program))
         if cached is None or cached[0] is not program:
             cached = _HEIGHTS[id(program)] = (program, _heights(program))
+            while len(_HEIGHTS) > 32:  # a small LRU: the cache holds the programs alive
+                del _HEIGHTS[next(iter(_HEIGHTS))]
+        else:
+            _HEIGHTS[id(program)] = _HEIGHTS.pop(id(program))
         self._heights = cached[1]
 
     # --- entry points -------------------------------------------------------------------------
