@@ -315,3 +315,18 @@ def test_stock_decoders_read_the_generated_bytes(cases: tuple[plan.Case, ...], b
                        f"{canon(got)[:200]}")
     assert not bad, "\n".join(bad[:30])
     assert len(todo) - coder_missing >= 300, (len(todo), coder_missing)
+
+
+def test_bundled_package_with_its_configured_families(cases: tuple[plan.Case, ...],
+                                                      tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The package the relayer really imports is built with the families pyproject.toml configures
+    (Batch carried by settle_batch.data): its JSON bridge must give the same reference bytes."""
+    from tests.support.pygen import generate_python_package
+
+    idl = "idl/godark_settlement.json"
+    pkg = generate_python_package(plan.path_of(idl), tmp_path_factory.mktemp("families"), families=None)
+    mine = [c for c in cases if c.idl == idl and c.ref_hex]
+    assert len(mine) >= 100
+    bad = [f"{c.kind} {c.name} [{c.label}]" for c in mine
+           if pkg.json_bridge.encode(c.kind, c.name, c.value).hex() != c.ref_hex]
+    assert not bad, bad[:20]
