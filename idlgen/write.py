@@ -1,14 +1,16 @@
 """The only code that touches disk for generated output.
 
 Writes only files whose bytes changed, each atomically (temp file in the same folder, fsync, rename),
-records what it owns in `<out>/.idlgen-manifest.json`, removes files it generated earlier that are no
-longer produced (and only those), and refuses any path outside the output folder (the proto lock files
-declared in config excepted). `check` compares the same in memory and never writes.
+records what it owns in `<out>/.idlgen-manifest.json` (each file with its sha256, and the fingerprint of
+the inputs it was generated from), removes files it generated earlier that are no longer produced (and
+only those), and refuses any path outside the output folder (the proto lock files declared in config
+excepted). `check` compares the same in memory and never writes; `fresh` answers from the manifest alone.
 """
 
 from __future__ import annotations
 
 import difflib
+import hashlib
 import json
 import os
 import tempfile
@@ -55,15 +57,32 @@ class Writer:
     def _manifest_path(self) -> Path:
         return self.root / self.out / MANIFEST
 
-    def owned(self) -> list[str]:
+    def _manifest(self) -> dict[str, object]:
         try:
             data = json.loads(self._manifest_path().read_text(encoding="utf-8"))
         except (OSError, ValueError):
-            return []
-        files = data.get("files", []) if isinstance(data, dict) else []
-        return [f for f in files if isinstance(f, str)]
+            return {}
+        return data if isinstance(data, dict) else {}
 
-    def write(self, files: Mapping[str, str]) -> WriteReport:
+    def owned(self) -> list[str]:
+        files = self._manifest().get("files", {})
+        return [f for f in files if isinstance(f, str)] if isinstance(files, dict | list) else []
+
+    def fresh(self, fingerprint: str) -> bool:
+        """True when the manifest was written for exactly these inputs and no owned file changed since."""
+        data = self._manifest()
+        files = data.get("files")
+        if not fingerprint or data.get("fingerprint") != fingerprint or not isinstance(files, dict):
+            return False
+        for rel, digest in files.items():
+            try:
+                if hashlib.sha256(self._target(rel).read_bytes()).hexdigest() != digest:
+                    return False
+            except (OSError, IdlgenError):
+                return False
+        return True
+
+    def write(self, files: Mapping[str, str], fingerprint: str = "") -> WriteReport:
         report = WriteReport()
         targets = {rel: self._target(rel) for rel in files}  # validate every path before writing any
         for rel in sorted(files):
@@ -87,7 +106,9 @@ class Writer:
                 dest.unlink()
                 report.removed.append(rel)
                 _prune_empty(dest.parent, self.root / self.out)
-        manifest = json.dumps({"generator": "idlgen", "files": sorted(produced)}, indent=2) + "\n"
+        digests = {rel: hashlib.sha256(files[rel].encode("utf-8")).hexdigest() for rel in sorted(produced)}
+        manifest = json.dumps({"generator": "idlgen", "fingerprint": fingerprint, "files": digests},
+                              indent=2) + "\n"
         mpath = self._manifest_path()
         try:
             same = mpath.read_text(encoding="utf-8") == manifest

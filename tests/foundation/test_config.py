@@ -90,7 +90,7 @@ def test_family_config_errors_name_the_problem(tmp_path: Path) -> None:
     from idlgen.diagnostics import IdlError
 
     idl = ROOT / "idl" / "godark_settlement.json"
-    with pytest.raises(IdlError, match="carrier 'settle_batch.nope' is not an instruction argument"):
+    with pytest.raises(IdlError, match=r"carrier 'settle_batch\.nope' is not an instruction argument"):
         load_program(idl, families=[FamilySpec("Batch", carrier="settle_batch.nope")])
     with pytest.raises(IdlError, match="the allowed-versions field must be a u8 bitmask"):
         load_program(idl, families=[FamilySpec("Batch", gate="GlobalConfig.min_batch_size")])

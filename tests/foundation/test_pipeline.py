@@ -106,3 +106,20 @@ def test_check_fails_when_idl_changes(built: Path, tmp_path: Path) -> None:
 def test_committed_generated_output_is_up_to_date() -> None:
     r = idlgen(ROOT, "check")
     assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_check_on_fresh_tree_renders_nothing(built: Path) -> None:
+    """The pre-commit path: an untouched tree is answered from the manifest, without importing targets."""
+    code = (
+        "import sys\n"
+        "from idlgen.cli import main\n"
+        "try:\n"
+        "    main(['check'])\n"
+        "except SystemExit as e:\n"
+        "    assert e.code in (0, None), e.code\n"
+        "loaded = [m for m in sys.modules if m.startswith('idlgen.targets.') or m in ('libcst', 'jinja2')]\n"
+        "print(sorted(loaded))\n"
+    )
+    r = subprocess.run([sys.executable, "-c", code], cwd=built, capture_output=True, text=True, check=False)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip().endswith("[]"), r.stdout

@@ -72,3 +72,16 @@ def test_check_reports_stale_missing_extra_and_never_writes(tmp_path: Path) -> N
     assert "-one" in stale.diff and "+two" in stale.diff
     assert {p: p.read_bytes() for p in (tmp_path / "gen").iterdir()} == snapshot
     assert [p.kind for p in w.check({"gen/a.txt": "one\n", "gen/b.txt": "B", "gen/old.txt": "O"})] == ["missing"]
+
+
+def test_fresh_only_for_same_fingerprint_and_untouched_files(tmp_path: Path) -> None:
+    w = Writer(tmp_path, Path("gen"))
+    w.write({"gen/a.txt": "A", "gen/b.txt": "B"}, fingerprint="f1")
+    assert w.fresh("f1")
+    assert not w.fresh("f2")
+    (tmp_path / "gen" / "b.txt").write_text("edited")
+    assert not w.fresh("f1")
+    (tmp_path / "gen" / "b.txt").unlink()
+    assert not w.fresh("f1")
+    w.write({"gen/a.txt": "A", "gen/b.txt": "B"})  # written without a fingerprint: never fresh
+    assert not w.fresh("")
