@@ -1,4 +1,4 @@
-"""Every copied corpus IDL that loads generates a package that imports and round-trips.
+"""Every copied corpus IDL that loads generates a package that is ruff-clean, imports and round-trips.
 
 For each type, account, event and instruction: seeded values (edge profiles zero/max/min plus random
 ones, every variant of every enum) go through the JSON bridge, JSON -> bytes -> JSON, and must come
@@ -8,6 +8,8 @@ back unchanged; the bytes must also survive typed decode -> encode unchanged.
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +36,11 @@ def test_corpus_idl_generates_imports_and_round_trips(idl: Path, pkg_dir: Path) 
     except IdlgenError as exc:
         pytest.skip(f"the loader rejects this IDL (not the Python target's concern): {exc}")
     mod = generate_python_package(idl, pkg_dir)
+    lint = subprocess.run(
+        [str(Path(sys.executable).parent / "ruff"), "check", "--isolated", "--no-cache", "--line-length", "120",
+         "--target-version", "py311", "--select", "E,F,W,I,UP,B,RUF", str(pkg_dir / mod.__name__)],
+        capture_output=True, text=True, check=False)
+    assert lint.returncode == 0, lint.stdout
     bridge = mod.json_bridge
     checked = 0
     for kind, items in (("type", program.types), ("account", program.accounts), ("event", program.events),

@@ -248,8 +248,8 @@ class Codegen:
             out = []
             expr = node.dec("T_", 0, depth)
             if expr == "T_[0]":
-                return ["try:", f"    {dst}, = {st}.unpack_from(b, o)", "except struct.error:",
-                        f"    raise diagnose(b, o, {diag}) from None", f"o += {node.size}"]
+                return [*([decl] if declare else []), "try:", f"    {dst}, = {st}.unpack_from(b, o)",
+                        "except struct.error:", f"    raise diagnose(b, o, {diag}) from None", f"o += {node.size}"]
             slots = [f"r{j}{t}" for j in range(node.nslots)]
             if "T_[" in re.sub(r"\bT_\[(\d+)\]", "", expr):
                 out.append(f"{t} = {st}.unpack_from(b, o)")
