@@ -199,3 +199,18 @@ def test_return_data_and_event_cpi(edge: ModuleType) -> None:
     # anchor-lang EVENT_IX_TAG (0x1d9acb512ea545e4) little-endian, then the event
     assert edge.events.decode_event_cpi(bytes.fromhex("e445a52e51cb9a1d") + raw) == ("Pair", t.Pair(1, 2))
     assert edge.events.decode_event_cpi(raw) is None
+
+
+def test_deep_nesting_is_a_decode_error_not_a_crash(edge: ModuleType) -> None:
+    t = edge.types
+    level = b"\x07" + b"\x00\x00\x00\x00" + b"\x01"  # value, no kids, Some(next)
+    data = level * 20000 + b"\x07\x00\x00\x00\x00\x00"
+    with pytest.raises(edge.DecodeError, match="Tree: nested too deeply to decode"):
+        t.decode_tree(data)
+    tree = t.Tree(1, [], None)
+    for _ in range(20000):
+        tree = t.Tree(1, [], tree)
+    with pytest.raises(edge.EncodeError, match="Tree: nested too deeply to encode"):
+        t.encode_tree(tree)
+    shallow = level * 50 + b"\x07\x00\x00\x00\x00\x00"
+    assert t.encode_tree(t.decode_tree(shallow)) == shallow

@@ -26,7 +26,7 @@ MODULE_RESERVED = frozenset({
     # the runtime helpers the codecs import from `_borsh`
     "BOOLB", "BOOL", "M64", "Z32", "INVALID", "ENC_ERRORS", "bad_ctag", "bad_tag", "bad", "pkb", "pk", "short",
     "diagnose", "diagnose_fields", "trailing", "r_str", "r_bytes", "r_len", "w_str", "w_bytes", "w_len", "seq",
-    "fixed", "enc_elems_error", "enc_error", "check_discriminator", "U32",
+    "fixed", "enc_elems_error", "enc_error", "check_discriminator", "U32", "deep_decode", "deep_encode",
 })
 
 # Names pycodestyle calls ambiguous (E741: l, O, I look like 1 and 0); escaped like the others.

@@ -47,6 +47,7 @@ _BORSH_NAMES = (
     "DecodeError", "EncodeError", "BOOL", "BOOLB", "M64", "Z32", "INVALID", "ENC_ERRORS", "bad", "pk", "pkb",
     "short", "diagnose", "diagnose_fields", "bad_tag", "bad_ctag", "trailing", "r_str", "r_bytes", "r_len",
     "w_str", "w_bytes", "w_len", "seq", "fixed", "enc_error", "enc_elems_error", "check_discriminator", "U32",
+    "deep_decode", "deep_encode",
 )
 
 

@@ -105,6 +105,8 @@ def public_functions(shape: TypeShape, gen: Codegen) -> str:
         f"        {enc}(value, out)",
         "    except EncodeError as e:",
         f"        raise e.at({name!r}) from None",
+        "    except RecursionError:",
+        f"        raise deep_encode({name!r}) from None",
         "    return bytes(out)",
         "",
         "",
@@ -117,6 +119,8 @@ def public_functions(shape: TypeShape, gen: Codegen) -> str:
         "            raise trailing(b, o)",
         "    except DecodeError as e:",
         f"        raise e.at({name!r}) from None",
+        "    except RecursionError:",
+        f"        raise deep_decode({name!r}) from None",
         "    return value",
     ])
 

@@ -451,6 +451,14 @@ def enc_elems_error(t: Any, values: Any, exc: BaseException) -> EncodeError:
     return EncodeError(f"cannot encode: {exc}")
 
 
+def deep_decode(what: str) -> DecodeError:
+    return DecodeError("nested too deeply to decode (Python's recursion limit)", 0, what)
+
+
+def deep_encode(what: str) -> EncodeError:
+    return EncodeError("nested too deeply to encode (Python's recursion limit)", what)
+
+
 def check_discriminator(b: bytes, disc: bytes, what: str) -> None:
     if b[:len(disc)] != disc:
         if len(b) < len(disc):

@@ -16,7 +16,7 @@ import base64
 from collections.abc import Callable, Iterable
 from typing import Any, Final, TypeAlias
 
-from ._borsh import DecodeError, EncodeError, check_discriminator, trailing
+from ._borsh import DecodeError, EncodeError, check_discriminator, deep_decode, deep_encode, trailing
 from .types import BatchSettled, ConfigUpdated, _d_BatchSettled, _d_ConfigUpdated, _e_BatchSettled, _e_ConfigUpdated
 
 Event: TypeAlias = BatchSettled | ConfigUpdated
@@ -32,6 +32,8 @@ def encode_batch_settled(value: BatchSettled) -> bytes:
         _e_BatchSettled(value, out)
     except EncodeError as e:
         raise e.at('BatchSettled') from None
+    except RecursionError:
+        raise deep_encode('BatchSettled') from None
     return bytes(out)
 
 
@@ -45,6 +47,8 @@ def decode_batch_settled(data: bytes | bytearray | memoryview, *, strict: bool =
             raise trailing(b, o)
     except DecodeError as e:
         raise e.at('BatchSettled') from None
+    except RecursionError:
+        raise deep_decode('BatchSettled') from None
     return value
 
 
@@ -58,6 +62,8 @@ def encode_config_updated(value: ConfigUpdated) -> bytes:
         _e_ConfigUpdated(value, out)
     except EncodeError as e:
         raise e.at('ConfigUpdated') from None
+    except RecursionError:
+        raise deep_encode('ConfigUpdated') from None
     return bytes(out)
 
 
@@ -71,6 +77,8 @@ def decode_config_updated(data: bytes | bytearray | memoryview, *, strict: bool 
             raise trailing(b, o)
     except DecodeError as e:
         raise e.at('ConfigUpdated') from None
+    except RecursionError:
+        raise deep_decode('ConfigUpdated') from None
     return value
 
 

@@ -27,6 +27,8 @@ from ._borsh import (
     DecodeError,
     EncodeError,
     check_discriminator,
+    deep_decode,
+    deep_encode,
     diagnose,
     diagnose_fields,
     enc_error,
@@ -121,6 +123,8 @@ def encode_initialize_config(args: InitializeConfigArgs) -> bytes:
         _e_InitializeConfigArgs(args, out)
     except EncodeError as e:
         raise e.at('initialize_config') from None
+    except RecursionError:
+        raise deep_encode('initialize_config') from None
     return bytes(out)
 
 
@@ -138,6 +142,8 @@ def decode_initialize_config(data: bytes | bytearray | memoryview, *, strict: bo
             raise trailing(b, o)
     except DecodeError as e:
         raise e.at('initialize_config') from None
+    except RecursionError:
+        raise deep_decode('initialize_config') from None
     return value
 
 
@@ -299,6 +305,8 @@ def encode_update_config(args: UpdateConfigArgs) -> bytes:
         _e_UpdateConfigArgs(args, out)
     except EncodeError as e:
         raise e.at('update_config') from None
+    except RecursionError:
+        raise deep_encode('update_config') from None
     return bytes(out)
 
 
@@ -316,6 +324,8 @@ def decode_update_config(data: bytes | bytearray | memoryview, *, strict: bool =
             raise trailing(b, o)
     except DecodeError as e:
         raise e.at('update_config') from None
+    except RecursionError:
+        raise deep_decode('update_config') from None
     return value
 
 
@@ -377,6 +387,8 @@ def encode_pause(args: PauseArgs) -> bytes:
         _e_PauseArgs(args, out)
     except EncodeError as e:
         raise e.at('pause') from None
+    except RecursionError:
+        raise deep_encode('pause') from None
     return bytes(out)
 
 
@@ -394,6 +406,8 @@ def decode_pause(data: bytes | bytearray | memoryview, *, strict: bool = False) 
             raise trailing(b, o)
     except DecodeError as e:
         raise e.at('pause') from None
+    except RecursionError:
+        raise deep_decode('pause') from None
     return value
 
 
@@ -456,6 +470,8 @@ def encode_unpause(args: UnpauseArgs) -> bytes:
         _e_UnpauseArgs(args, out)
     except EncodeError as e:
         raise e.at('unpause') from None
+    except RecursionError:
+        raise deep_encode('unpause') from None
     return bytes(out)
 
 
@@ -473,6 +489,8 @@ def decode_unpause(data: bytes | bytearray | memoryview, *, strict: bool = False
             raise trailing(b, o)
     except DecodeError as e:
         raise e.at('unpause') from None
+    except RecursionError:
+        raise deep_decode('unpause') from None
     return value
 
 
@@ -550,6 +568,8 @@ def encode_settle_batch(args: SettleBatchArgs) -> bytes:
         _e_SettleBatchArgs(args, out)
     except EncodeError as e:
         raise e.at('settle_batch') from None
+    except RecursionError:
+        raise deep_encode('settle_batch') from None
     return bytes(out)
 
 
@@ -567,6 +587,8 @@ def decode_settle_batch(data: bytes | bytearray | memoryview, *, strict: bool = 
             raise trailing(b, o)
     except DecodeError as e:
         raise e.at('settle_batch') from None
+    except RecursionError:
+        raise deep_decode('settle_batch') from None
     return value
 
 
@@ -645,6 +667,8 @@ def encode_ping(args: PingArgs) -> bytes:
         _e_PingArgs(args, out)
     except EncodeError as e:
         raise e.at('ping') from None
+    except RecursionError:
+        raise deep_encode('ping') from None
     return bytes(out)
 
 
@@ -662,6 +686,8 @@ def decode_ping(data: bytes | bytearray | memoryview, *, strict: bool = False) -
             raise trailing(b, o)
     except DecodeError as e:
         raise e.at('ping') from None
+    except RecursionError:
+        raise deep_decode('ping') from None
     return value
 
 
@@ -750,6 +776,8 @@ def encode_deposit(args: DepositArgs) -> bytes:
         _e_DepositArgs(args, out)
     except EncodeError as e:
         raise e.at('deposit') from None
+    except RecursionError:
+        raise deep_encode('deposit') from None
     return bytes(out)
 
 
@@ -767,6 +795,8 @@ def decode_deposit(data: bytes | bytearray | memoryview, *, strict: bool = False
             raise trailing(b, o)
     except DecodeError as e:
         raise e.at('deposit') from None
+    except RecursionError:
+        raise deep_decode('deposit') from None
     return value
 
 
@@ -861,6 +891,8 @@ def encode_withdraw(args: WithdrawArgs) -> bytes:
         _e_WithdrawArgs(args, out)
     except EncodeError as e:
         raise e.at('withdraw') from None
+    except RecursionError:
+        raise deep_encode('withdraw') from None
     return bytes(out)
 
 
@@ -878,6 +910,8 @@ def decode_withdraw(data: bytes | bytearray | memoryview, *, strict: bool = Fals
             raise trailing(b, o)
     except DecodeError as e:
         raise e.at('withdraw') from None
+    except RecursionError:
+        raise deep_decode('withdraw') from None
     return value
 
 
@@ -959,6 +993,8 @@ def encode_close_vault(args: CloseVaultArgs) -> bytes:
         _e_CloseVaultArgs(args, out)
     except EncodeError as e:
         raise e.at('close_vault') from None
+    except RecursionError:
+        raise deep_encode('close_vault') from None
     return bytes(out)
 
 
@@ -976,6 +1012,8 @@ def decode_close_vault(data: bytes | bytearray | memoryview, *, strict: bool = F
             raise trailing(b, o)
     except DecodeError as e:
         raise e.at('close_vault') from None
+    except RecursionError:
+        raise deep_decode('close_vault') from None
     return value
 
 

@@ -30,6 +30,8 @@ from ._borsh import (
     EncodeError,
     bad,
     bad_tag,
+    deep_decode,
+    deep_encode,
     diagnose,
     diagnose_fields,
     enc_elems_error,
@@ -846,6 +848,8 @@ def encode_batch_settled(value: BatchSettled) -> bytes:
         _e_BatchSettled(value, out)
     except EncodeError as e:
         raise e.at('BatchSettled') from None
+    except RecursionError:
+        raise deep_encode('BatchSettled') from None
     return bytes(out)
 
 
@@ -858,6 +862,8 @@ def decode_batch_settled(data: bytes | bytearray | memoryview, *, strict: bool =
             raise trailing(b, o)
     except DecodeError as e:
         raise e.at('BatchSettled') from None
+    except RecursionError:
+        raise deep_decode('BatchSettled') from None
     return value
 
 
@@ -868,6 +874,8 @@ def encode_batch_v1(value: BatchV1) -> bytes:
         _e_BatchV1(value, out)
     except EncodeError as e:
         raise e.at('BatchV1') from None
+    except RecursionError:
+        raise deep_encode('BatchV1') from None
     return bytes(out)
 
 
@@ -880,6 +888,8 @@ def decode_batch_v1(data: bytes | bytearray | memoryview, *, strict: bool = True
             raise trailing(b, o)
     except DecodeError as e:
         raise e.at('BatchV1') from None
+    except RecursionError:
+        raise deep_decode('BatchV1') from None
     return value
 
 
@@ -890,6 +900,8 @@ def encode_batch_v2(value: BatchV2) -> bytes:
         _e_BatchV2(value, out)
     except EncodeError as e:
         raise e.at('BatchV2') from None
+    except RecursionError:
+        raise deep_encode('BatchV2') from None
     return bytes(out)
 
 
@@ -902,6 +914,8 @@ def decode_batch_v2(data: bytes | bytearray | memoryview, *, strict: bool = True
             raise trailing(b, o)
     except DecodeError as e:
         raise e.at('BatchV2') from None
+    except RecursionError:
+        raise deep_decode('BatchV2') from None
     return value
 
 
@@ -912,6 +926,8 @@ def encode_config_updated(value: ConfigUpdated) -> bytes:
         _e_ConfigUpdated(value, out)
     except EncodeError as e:
         raise e.at('ConfigUpdated') from None
+    except RecursionError:
+        raise deep_encode('ConfigUpdated') from None
     return bytes(out)
 
 
@@ -924,6 +940,8 @@ def decode_config_updated(data: bytes | bytearray | memoryview, *, strict: bool 
             raise trailing(b, o)
     except DecodeError as e:
         raise e.at('ConfigUpdated') from None
+    except RecursionError:
+        raise deep_decode('ConfigUpdated') from None
     return value
 
 
@@ -934,6 +952,8 @@ def encode_global_config(value: GlobalConfig) -> bytes:
         _e_GlobalConfig(value, out)
     except EncodeError as e:
         raise e.at('GlobalConfig') from None
+    except RecursionError:
+        raise deep_encode('GlobalConfig') from None
     return bytes(out)
 
 
@@ -946,6 +966,8 @@ def decode_global_config(data: bytes | bytearray | memoryview, *, strict: bool =
             raise trailing(b, o)
     except DecodeError as e:
         raise e.at('GlobalConfig') from None
+    except RecursionError:
+        raise deep_decode('GlobalConfig') from None
     return value
 
 
@@ -956,6 +978,8 @@ def encode_order_type(value: OrderType) -> bytes:
         _e_OrderType(value, out)
     except EncodeError as e:
         raise e.at('OrderType') from None
+    except RecursionError:
+        raise deep_encode('OrderType') from None
     return bytes(out)
 
 
@@ -968,6 +992,8 @@ def decode_order_type(data: bytes | bytearray | memoryview, *, strict: bool = Tr
             raise trailing(b, o)
     except DecodeError as e:
         raise e.at('OrderType') from None
+    except RecursionError:
+        raise deep_decode('OrderType') from None
     return value
 
 
@@ -978,6 +1004,8 @@ def encode_order_type_v2(value: OrderTypeV2) -> bytes:
         _e_OrderTypeV2(value, out)
     except EncodeError as e:
         raise e.at('OrderTypeV2') from None
+    except RecursionError:
+        raise deep_encode('OrderTypeV2') from None
     return bytes(out)
 
 
@@ -990,6 +1018,8 @@ def decode_order_type_v2(data: bytes | bytearray | memoryview, *, strict: bool =
             raise trailing(b, o)
     except DecodeError as e:
         raise e.at('OrderTypeV2') from None
+    except RecursionError:
+        raise deep_decode('OrderTypeV2') from None
     return value
 
 
@@ -1000,6 +1030,8 @@ def encode_settlement_state(value: SettlementState) -> bytes:
         _e_SettlementState(value, out)
     except EncodeError as e:
         raise e.at('SettlementState') from None
+    except RecursionError:
+        raise deep_encode('SettlementState') from None
     return bytes(out)
 
 
@@ -1012,6 +1044,8 @@ def decode_settlement_state(data: bytes | bytearray | memoryview, *, strict: boo
             raise trailing(b, o)
     except DecodeError as e:
         raise e.at('SettlementState') from None
+    except RecursionError:
+        raise deep_decode('SettlementState') from None
     return value
 
 
@@ -1022,6 +1056,8 @@ def encode_side(value: Side) -> bytes:
         _e_Side(value, out)
     except EncodeError as e:
         raise e.at('Side') from None
+    except RecursionError:
+        raise deep_encode('Side') from None
     return bytes(out)
 
 
@@ -1034,6 +1070,8 @@ def decode_side(data: bytes | bytearray | memoryview, *, strict: bool = True) ->
             raise trailing(b, o)
     except DecodeError as e:
         raise e.at('Side') from None
+    except RecursionError:
+        raise deep_decode('Side') from None
     return value
 
 
@@ -1044,6 +1082,8 @@ def encode_trade_event_v1(value: TradeEventV1) -> bytes:
         _e_TradeEventV1(value, out)
     except EncodeError as e:
         raise e.at('TradeEventV1') from None
+    except RecursionError:
+        raise deep_encode('TradeEventV1') from None
     return bytes(out)
 
 
@@ -1056,6 +1096,8 @@ def decode_trade_event_v1(data: bytes | bytearray | memoryview, *, strict: bool 
             raise trailing(b, o)
     except DecodeError as e:
         raise e.at('TradeEventV1') from None
+    except RecursionError:
+        raise deep_decode('TradeEventV1') from None
     return value
 
 
@@ -1066,6 +1108,8 @@ def encode_trade_event_v2(value: TradeEventV2) -> bytes:
         _e_TradeEventV2(value, out)
     except EncodeError as e:
         raise e.at('TradeEventV2') from None
+    except RecursionError:
+        raise deep_encode('TradeEventV2') from None
     return bytes(out)
 
 
@@ -1078,6 +1122,8 @@ def decode_trade_event_v2(data: bytes | bytearray | memoryview, *, strict: bool 
             raise trailing(b, o)
     except DecodeError as e:
         raise e.at('TradeEventV2') from None
+    except RecursionError:
+        raise deep_decode('TradeEventV2') from None
     return value
 
 
@@ -1088,6 +1134,8 @@ def encode_vault_balance(value: VaultBalance) -> bytes:
         _e_VaultBalance(value, out)
     except EncodeError as e:
         raise e.at('VaultBalance') from None
+    except RecursionError:
+        raise deep_encode('VaultBalance') from None
     return bytes(out)
 
 
@@ -1100,4 +1148,6 @@ def decode_vault_balance(data: bytes | bytearray | memoryview, *, strict: bool =
             raise trailing(b, o)
     except DecodeError as e:
         raise e.at('VaultBalance') from None
+    except RecursionError:
+        raise deep_decode('VaultBalance') from None
     return value
