@@ -14,6 +14,7 @@ padding from `TypeDef.c_layout`, for zero-copy accounts).
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import assert_never
@@ -62,25 +63,28 @@ class Registry:
 
 
 @dataclass
-class Node:
+class Node(ABC):
+    """One flat value: `nslots` items of the unpacked tuple, `size` bytes, format characters `fmt`."""
+
     fmt: str
     size: int
     nslots: int
 
+    @abstractmethod
     def dec(self, t: str, i: int, depth: int) -> str:
-        raise NotImplementedError
+        """Expression building the value from the tuple `t`, starting at slot `i`."""
 
     def dec_scalar(self, z: str) -> str:
         """`dec` for a one-slot node whose slot value is the expression `z`."""
         return self.dec("(" + z + ",)", 0, 0)
 
+    @abstractmethod
     def enc(self, v: str, depth: int) -> list[str]:
-        raise NotImplementedError
+        """The `Struct.pack` arguments for the value expression `v` (one per slot, or starred)."""
 
+    @abstractmethod
     def zeros(self) -> list[str]:
-        raise NotImplementedError
-
-
+        """The arguments of an all-zero value (a None COption's body)."""
 
     @property
     def checked(self) -> bool:
