@@ -80,7 +80,7 @@ Z32 = bytes(32)
 U32 = struct.Struct("<I")
 pk = Pubkey.from_bytes
 pkb = Pubkey.__bytes__  # a descriptor: rejects anything that is not a Pubkey
-INVALID = (IndexError, KeyError, Invalid)
+INVALID = (IndexError, KeyError, Invalid, struct.error)
 ENC_ERRORS = (struct.error, TypeError, ValueError, OverflowError, IndexError, KeyError, AttributeError, Invalid)
 
 _INT_RANGES = {
@@ -98,62 +98,173 @@ def _needs(b: bytes, at: int, size: int) -> DecodeError:
     return DecodeError(f"needs {size} {unit} at offset {at}, {left} left", at)
 
 
-def short(b: bytes, o: int, items: int | Sequence[tuple[str, int, int, tuple[Any, ...], int]]) -> DecodeError:
-    """The input ends inside a run of fixed-size fields: name the first field that does not fit."""
-    if isinstance(items, int):
-        return _needs(b, o, items)
-    left = len(b) - o
-    for seg, rel, size, _check, _guard in items:
-        if rel + size > left:
-            return _needs(b, o + rel, size).at(seg)
-    return _needs(b, o, sum(i[2] for i in items))
+def short(b: bytes, o: int, size: int) -> DecodeError:
+    return _needs(b, o, size)
 
 
-def _problem(b: bytes, at: int, check: tuple[Any, ...]) -> str | None:
-    kind = check[0]
-    if kind == "bool":
-        return None if b[at] <= 1 else f"invalid bool {b[at]} at offset {at} (must be 0 or 1)"
-    if kind == "tag":
-        return None if b[at] < check[1] else f"unknown {check[2]} variant tag {b[at]} at offset {at}"
-    if kind == "ctag":
-        tag = U32.unpack_from(b, at)[0]
-        return None if tag <= 1 else f"invalid COption tag {tag} at offset {at} (must be 0 or 1)"
-    if kind == "nan":
-        value = struct.unpack_from("<" + check[1], b, at)[0]
-        return None if value == value else f"NaN at offset {at} (Rust's borsh rejects NaN floats)"
-    return None
+# ---- slow path: explain a decoding failure -------------------------------------------------------
+# The generated decoders are straight-line code; when one fails (input too short, a byte pattern the
+# type forbids), it calls `diagnose`, which walks the same bytes again with the program's schema
+# (`_schema.TYPES`) and raises a DecodeError naming the first bad value, its path and byte offset.
+
+_PRIM_SIZE = {"bool": 1, "u8": 1, "i8": 1, "u16": 2, "i16": 2, "u32": 4, "i32": 4, "f32": 4, "u64": 8, "i64": 8,
+              "f64": 8, "u128": 16, "i128": 16, "u256": 32, "i256": 32, "pubkey": 32}
 
 
-def _scan(b: bytes, o: int, items: Sequence[tuple[str, int, int, tuple[Any, ...], int]]) -> DecodeError | None:
-    for seg, rel, _size, check, guard in items:
-        if not check:
-            continue
-        if guard >= 0 and U32.unpack_from(b, o + guard)[0] == 0:
-            continue  # inside a COption that is None: the value bytes are ignored
-        if check[0] == "elems":
-            esize, count, eitems = check[1], check[2], check[3]
-            for k in range(count):
-                err = _scan(b, o + rel + k * esize, eitems)
-                if err is not None:
-                    return err.at(f"{seg}[{k}]")
-            continue
-        msg = _problem(b, o + rel, check)
-        if msg is not None:
-            return DecodeError(msg, o + rel, seg)
-    return None
+def _types() -> dict[str, tuple[Any, ...]]:
+    from . import _schema
+
+    return _schema.TYPES
 
 
-def invalid(b: bytes, o: int, items: Sequence[tuple[str, int, int, tuple[Any, ...], int]]) -> DecodeError:
-    """A run of fixed-size fields was read but one of them holds a value the type does not allow."""
-    return _scan(b, o, items) or DecodeError(f"invalid value at offset {o}", o)
+def _align(t: Any) -> int:
+    if isinstance(t, str):
+        return 1 if t in ("bool", "u8", "i8", "pubkey") else min(_PRIM_SIZE[t], 16)
+    if t[0] == "array":
+        return _align(t[1])
+    if t[0] == "coption":
+        return max(4, _align(t[1]))
+    entry = _types()[t[1]]
+    return entry[3][1] if entry[0] == "struct" and entry[3] else 1
 
 
-def invalid_elems(b: bytes, o: int, count: int, size: int,
-                  items: Sequence[tuple[str, int, int, tuple[Any, ...], int]]) -> DecodeError:
-    for k in range(count):
-        err = _scan(b, o + k * size, items)
-        if err is not None:
-            return err.at(f"[{k}]")
+def _mem_size(t: Any) -> int:
+    if isinstance(t, str):
+        return _PRIM_SIZE[t]
+    if t[0] == "array":
+        return int(_mem_size(t[1]) * t[2])
+    if t[0] == "coption":
+        a = max(4, _align(t[1]))
+        return (((4 + a - 1) // a * a + _mem_size(t[1])) + a - 1) // a * a
+    entry = _types()[t[1]]
+    return entry[3][0] if entry[0] == "struct" and entry[3] else 1
+
+
+def _walk(b: bytes, o: int, t: Any, mem: bool) -> int:
+    """Decode-check one value of schema type `t` at `o`; the offset after it, or raise DecodeError."""
+    if isinstance(t, str):
+        if t in ("string", "bytes"):
+            n = r_len(b, o, 1)
+            if t == "string":
+                try:
+                    b[o + 4:o + 4 + n].decode()
+                except UnicodeDecodeError as exc:
+                    raise DecodeError(f"invalid UTF-8 at offset {o + 4 + exc.start}", o + 4 + exc.start) from None
+            return o + 4 + n
+        size = _PRIM_SIZE[t]
+        if len(b) - o < size:
+            raise _needs(b, o, size)
+        if t == "bool" and b[o] > 1:
+            raise DecodeError(f"invalid bool {b[o]} at offset {o} (must be 0 or 1)", o)
+        if t in ("f32", "f64"):
+            value = struct.unpack_from("<f" if t == "f32" else "<d", b, o)[0]
+            if value != value:
+                raise DecodeError(f"NaN at offset {o} (Rust's borsh rejects NaN floats)", o)
+        return o + size
+    tag = t[0]
+    if tag in ("vec", "array"):
+        if tag == "vec":
+            n = r_len(b, o, 1)
+            o += 4
+        else:
+            n = t[2]
+        for i in range(n):
+            try:
+                o = _walk(b, o, t[1], mem)
+            except DecodeError as e:
+                raise e.at(f"[{i}]") from None
+        return o
+    if tag == "option":
+        if len(b) - o < 1:
+            raise _needs(b, o, 1)
+        if b[o] > 1:
+            raise DecodeError(f"invalid Option tag {b[o]} at offset {o} (must be 0 or 1)", o)
+        return o + 1 if b[o] == 0 else _walk(b, o + 1, t[1], mem)
+    if tag == "coption":
+        if len(b) - o < 4:
+            raise _needs(b, o, 4)
+        ctag = U32.unpack_from(b, o)[0]
+        if ctag > 1:
+            raise DecodeError(f"invalid COption tag {ctag} at offset {o} (must be 0 or 1)", o)
+        value_at = o + 4
+        if mem:
+            a = max(4, _align(t[1]))
+            value_at = o + (4 + a - 1) // a * a
+        if ctag == 1:
+            end = _walk(b, value_at, t[1], mem)
+        else:
+            end = value_at + (_mem_size(t[1]) if mem else _fixed_size(t[1]))
+            if len(b) < end:
+                raise _needs(b, value_at, end - value_at)
+        return max(end, o + _mem_size(t)) if mem else end
+    return _walk_defined(b, o, t[1], mem)
+
+
+def _fixed_size(t: Any) -> int:
+    if isinstance(t, str):
+        return _PRIM_SIZE[t]
+    if t[0] == "array":
+        return int(_fixed_size(t[1]) * t[2])
+    if t[0] == "coption":
+        return 4 + _fixed_size(t[1])
+    entry = _types()[t[1]]
+    if entry[0] == "struct":
+        return sum(_fixed_size(ft) for _, _, ft in entry[2])
+    return 1
+
+
+def _walk_fields(b: bytes, o: int, fields: Sequence[tuple[Any, ...]], mem: Any) -> int:
+    start = o
+    for k, f in enumerate(fields):
+        name, ft = f[0], f[-1]
+        if mem:
+            o = start + mem[2][k]
+        try:
+            o = _walk(b, o, ft, bool(mem))
+        except DecodeError as e:
+            raise e.at(f".{name}") from None
+    if mem:
+        if len(b) - start < mem[0]:
+            raise _needs(b, start, mem[0])
+        return start + int(mem[0])
+    return o
+
+
+def _walk_defined(b: bytes, o: int, name: str, mem: bool) -> int:
+    entry = _types()[name]
+    kind = entry[0]
+    if kind == "struct":
+        return _walk_fields(b, o, entry[2], entry[3] if mem else None)
+    if len(b) - o < 1:
+        raise _needs(b, o, 1)
+    tag = b[o]
+    variants = entry[2]
+    if tag >= len(variants):
+        raise DecodeError(f"unknown {name} variant tag {tag} at offset {o}", o)
+    if kind == "enum":
+        return o + 1
+    vname, fields = variants[tag][0], variants[tag][2]
+    try:
+        return _walk_fields(b, o + 1, fields, None)
+    except DecodeError as e:
+        raise e.at(f".{vname}") from None
+
+
+def diagnose(b: bytes, o: int, t: Any, mem: bool = False) -> DecodeError:
+    """The DecodeError explaining why the value of schema type `t` at `o` does not decode."""
+    try:
+        _walk(b, o, t, mem)
+    except DecodeError as e:
+        return e
+    return DecodeError(f"invalid value at offset {o}", o)
+
+
+def diagnose_fields(b: bytes, o: int, fields: Sequence[tuple[Any, ...]]) -> DecodeError:
+    """Like `diagnose`, for a run of Borsh struct fields ((IDL name, type), ...) starting at `o`."""
+    try:
+        _walk_fields(b, o, fields, None)
+    except DecodeError as e:
+        return e
     return DecodeError(f"invalid value at offset {o}", o)
 
 
@@ -250,82 +361,102 @@ def fixed(v: Any, n: int) -> Sequence[Any]:
     return v
 
 
-def _check(kind: Any, v: Any) -> tuple[str, str] | None:
-    """(relative path, message) for the first problem in `v` against `kind`, or None."""
-    if isinstance(kind, str):
-        if kind in _INT_RANGES:
+def _check(t: Any, v: Any) -> tuple[str, str] | None:
+    """(relative path, message) for the first problem of `v` as a value of schema type `t`, or None."""
+    if isinstance(t, str):
+        if t in _INT_RANGES:
             if not isinstance(v, int):
-                return "", f"expected int for {kind}, got {type(v).__name__}"
-            lo, hi = _INT_RANGES[kind]
+                return "", f"expected int for {t}, got {type(v).__name__}"
+            lo, hi = _INT_RANGES[t]
             if not lo <= v <= hi:
-                return "", f"{v} out of range for {kind} ({lo}..{hi})"
+                return "", f"{v} out of range for {t} ({lo}..{hi})"
             return None
-        if kind == "bool":
-            return None if v in (False, True) and isinstance(v, int) else ("", f"expected bool, got {v!r}")
-        if kind in ("f32", "f64"):
+        if t == "bool":
+            return None if isinstance(v, int) and v in (0, 1) else ("", f"expected bool, got {v!r}")
+        if t in ("f32", "f64"):
             if not isinstance(v, (int, float)):
-                return "", f"expected float for {kind}, got {type(v).__name__}"
+                return "", f"expected float for {t}, got {type(v).__name__}"
             if v != v:
                 return "", "NaN cannot be encoded (Rust's borsh rejects NaN floats)"
-            if kind == "f32" and abs(v) > _F32_MAX and abs(v) != float("inf"):
+            if t == "f32" and _F32_MAX < abs(v) < float("inf"):
                 return "", f"{v} out of range for f32"
             return None
-        if kind == "pubkey":
-            return None if isinstance(v, Pubkey) else ("", f"expected Pubkey (32 bytes), got {type(v).__name__}")
+        if t == "pubkey":
+            return None if isinstance(v, Pubkey) else ("", f"expected Pubkey, got {type(v).__name__}")
+        if t == "string":
+            return None if isinstance(v, str) else ("", f"expected str, got {type(v).__name__}")
+        if t == "bytes":
+            ok = isinstance(v, (bytes, bytearray, memoryview))
+            return None if ok else ("", f"expected bytes, got {type(v).__name__}")
         return None
-    tag = kind[0]
-    if tag == "bytes":
-        if not isinstance(v, (bytes, bytearray)):
-            return "", f"expected {kind[1]} bytes, got {type(v).__name__}"
-        if len(v) != kind[1]:
-            return "", f"expected {kind[1]} bytes, got {len(v)}"
-        return None
-    if tag == "enum":
-        if not isinstance(v, int) or not 0 <= v < kind[1]:
-            return "", f"not a variant of the enum: {v!r}"
-        return None
-    if tag == "array":
+    tag = t[0]
+    if tag in ("vec", "array"):
+        if t[1] == "u8":
+            if not isinstance(v, (bytes, bytearray)):
+                return "", f"expected bytes, got {type(v).__name__}"
+            if tag == "array" and len(v) != t[2]:
+                return "", f"expected {t[2]} bytes, got {len(v)}"
+            return None
         if not isinstance(v, (list, tuple)):
-            return "", f"expected a list of {kind[2]} elements, got {type(v).__name__}"
-        if len(v) != kind[2]:
-            return "", f"expected {kind[2]} elements, got {len(v)}"
+            return "", f"expected a list, got {type(v).__name__}"
+        if tag == "array" and len(v) != t[2]:
+            return "", f"expected {t[2]} elements, got {len(v)}"
         for i, x in enumerate(v):
-            found = _check(kind[1], x)
+            found = _check(t[1], x)
             if found is not None:
                 return f"[{i}]{found[0]}", found[1]
         return None
-    if tag == "option":
-        return None if v is None else _check(kind[1], v)
-    if tag == "struct":
-        for attr, seg, sub in kind[1]:
-            try:
-                x = getattr(v, attr)
-            except AttributeError:
-                return "", f"expected an object with field {attr!r}, got {type(v).__name__}"
-            found = _check(sub, x)
-            if found is not None:
-                return f"{seg}{found[0]}", found[1]
+    if tag in ("option", "coption"):
+        return None if v is None else _check(t[1], v)
+    entry = _types()[t[1]]
+    if entry[0] == "enum":
+        if not isinstance(v, int) or not 0 <= v < len(entry[2]):
+            return "", f"not a {t[1]} variant: {v!r}"
         return None
+    fields = entry[2]
+    prefix = ""
+    if entry[0] == "union":
+        tag_value = getattr(type(v), "TAG", None)
+        if not isinstance(tag_value, int) or not 0 <= tag_value < len(fields):
+            return "", f"not a {t[1]} variant: {type(v).__name__}"
+        prefix = "." + fields[tag_value][0]
+        fields = fields[tag_value][2]
+    for name, attr, ft in fields:
+        try:
+            x = getattr(v, attr)
+        except AttributeError:
+            return prefix, f"expected a {t[1]} value with field {attr!r}, got {type(v).__name__}"
+        found = _check(ft, x)
+        if found is not None:
+            return f"{prefix}.{name}{found[0]}", found[1]
     return None
 
 
-def enc_error(kinds: Sequence[tuple[str, Any]], values: Sequence[Any], exc: BaseException) -> EncodeError:
-    """A run of fixed-size fields failed to pack: find the field and say why."""
-    for (seg, kind), v in zip(kinds, values, strict=False):
-        found = _check(kind, v)
+def enc_error(fields: Sequence[tuple[str, Any]], values: Sequence[Any], exc: BaseException) -> EncodeError:
+    """A run of fixed-size values failed to pack: find the value ((IDL name or "", type), ...) and say why."""
+    for (name, t), v in zip(fields, values, strict=False):
+        found = _check(t, v)
         if found is not None:
-            return EncodeError(found[1], seg + found[0])
+            return EncodeError(found[1], (f".{name}" if name else "") + found[0])
     return EncodeError(f"cannot encode: {exc}")
 
 
-def enc_elems_error(kind: Any, values: Any, exc: BaseException) -> EncodeError:
+def enc_elems_error(t: Any, values: Any, exc: BaseException) -> EncodeError:
     if not isinstance(values, (list, tuple)):
         return EncodeError(f"expected a list, got {type(values).__name__}")
     for i, v in enumerate(values):
-        found = _check(kind, v)
+        found = _check(t, v)
         if found is not None:
             return EncodeError(found[1], f"[{i}]{found[0]}")
     return EncodeError(f"cannot encode: {exc}")
+
+
+def deep_decode(what: str) -> DecodeError:
+    return DecodeError("nested too deeply to decode (Python's recursion limit)", 0, what)
+
+
+def deep_encode(what: str) -> EncodeError:
+    return EncodeError("nested too deeply to encode (Python's recursion limit)", what)
 
 
 def check_discriminator(b: bytes, disc: bytes, what: str) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Final
 
-from ._borsh import DecodeError, EncodeError, check_discriminator, trailing
+from ._borsh import DecodeError, EncodeError, check_discriminator, deep_decode, deep_encode, trailing
 from .types import (
     GlobalConfig,
     SettlementState,
@@ -36,6 +36,8 @@ def encode_global_config(value: GlobalConfig) -> bytes:
         _e_GlobalConfig(value, out)
     except EncodeError as e:
         raise e.at('GlobalConfig') from None
+    except RecursionError:
+        raise deep_encode('GlobalConfig') from None
     return bytes(out)
 
 
@@ -53,6 +55,8 @@ def decode_global_config(data: bytes | bytearray | memoryview, *, strict: bool =
             raise trailing(b, o)
     except DecodeError as e:
         raise e.at('GlobalConfig') from None
+    except RecursionError:
+        raise deep_decode('GlobalConfig') from None
     return value
 
 
@@ -66,6 +70,8 @@ def encode_settlement_state(value: SettlementState) -> bytes:
         _e_SettlementState(value, out)
     except EncodeError as e:
         raise e.at('SettlementState') from None
+    except RecursionError:
+        raise deep_encode('SettlementState') from None
     return bytes(out)
 
 
@@ -83,6 +89,8 @@ def decode_settlement_state(data: bytes | bytearray | memoryview, *, strict: boo
             raise trailing(b, o)
     except DecodeError as e:
         raise e.at('SettlementState') from None
+    except RecursionError:
+        raise deep_decode('SettlementState') from None
     return value
 
 
@@ -96,6 +104,8 @@ def encode_vault_balance(value: VaultBalance) -> bytes:
         _e_VaultBalance(value, out)
     except EncodeError as e:
         raise e.at('VaultBalance') from None
+    except RecursionError:
+        raise deep_encode('VaultBalance') from None
     return bytes(out)
 
 
@@ -113,6 +123,8 @@ def decode_vault_balance(data: bytes | bytearray | memoryview, *, strict: bool =
             raise trailing(b, o)
     except DecodeError as e:
         raise e.at('VaultBalance') from None
+    except RecursionError:
+        raise deep_decode('VaultBalance') from None
     return value
 
 

@@ -3,7 +3,8 @@
 # regenerate: idlgen build
 """Event codecs of the `godark_settlement` program: discriminator + Borsh body.
 
-`decode_<event>(data)` is strict by default (trailing bytes rejected). `parse_logs(logs)` decodes
+`decode_<event>(data)` is strict by default (trailing bytes rejected); `decode_event_cpi(data)` reads
+the inner instruction `emit_cpi!` produces. `parse_logs(logs)` decodes
 every `Program data: <base64>` line whose discriminator is one of this program's events (other lines,
 and data of other programs, are skipped; a matching discriminator with a bad body raises
 DecodeError). `EVENTS` maps each IDL event name to (discriminator, encode, decode).
@@ -15,7 +16,7 @@ import base64
 from collections.abc import Callable, Iterable
 from typing import Any, Final, TypeAlias
 
-from ._borsh import DecodeError, EncodeError, check_discriminator, trailing
+from ._borsh import DecodeError, EncodeError, check_discriminator, deep_decode, deep_encode, trailing
 from .types import BatchSettled, ConfigUpdated, _d_BatchSettled, _d_ConfigUpdated, _e_BatchSettled, _e_ConfigUpdated
 
 Event: TypeAlias = BatchSettled | ConfigUpdated
@@ -31,6 +32,8 @@ def encode_batch_settled(value: BatchSettled) -> bytes:
         _e_BatchSettled(value, out)
     except EncodeError as e:
         raise e.at('BatchSettled') from None
+    except RecursionError:
+        raise deep_encode('BatchSettled') from None
     return bytes(out)
 
 
@@ -44,6 +47,8 @@ def decode_batch_settled(data: bytes | bytearray | memoryview, *, strict: bool =
             raise trailing(b, o)
     except DecodeError as e:
         raise e.at('BatchSettled') from None
+    except RecursionError:
+        raise deep_decode('BatchSettled') from None
     return value
 
 
@@ -57,6 +62,8 @@ def encode_config_updated(value: ConfigUpdated) -> bytes:
         _e_ConfigUpdated(value, out)
     except EncodeError as e:
         raise e.at('ConfigUpdated') from None
+    except RecursionError:
+        raise deep_encode('ConfigUpdated') from None
     return bytes(out)
 
 
@@ -70,6 +77,8 @@ def decode_config_updated(data: bytes | bytearray | memoryview, *, strict: bool 
             raise trailing(b, o)
     except DecodeError as e:
         raise e.at('ConfigUpdated') from None
+    except RecursionError:
+        raise deep_decode('ConfigUpdated') from None
     return value
 
 
@@ -90,6 +99,18 @@ def decode_event(data: bytes | bytearray | memoryview) -> tuple[str, Event] | No
         return None
     value: Event = EVENTS[best[1]][2](b)
     return best[1], value
+
+
+# emit_cpi!: the event travels as the data of a self-invocation: this 8-byte tag, then discriminator + body.
+EVENT_IX_TAG: Final[bytes] = bytes.fromhex("e445a52e51cb9a1d")
+
+
+def decode_event_cpi(instruction_data: bytes | bytearray | memoryview) -> tuple[str, Event] | None:
+    """(IDL event name, value) for the data of an `emit_cpi!` inner instruction, or None if it is not one."""
+    b = bytes(instruction_data)
+    if not b.startswith(EVENT_IX_TAG):
+        return None
+    return decode_event(b[len(EVENT_IX_TAG):])
 
 
 def parse_logs(logs: Iterable[str]) -> list[tuple[str, Event]]:
