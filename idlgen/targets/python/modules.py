@@ -321,7 +321,8 @@ def _instruction_block(ix: Instruction, shapes: Shapes, gen: Codegen, *,
             else:
                 prog = f"Pubkey.from_bytes({got[0]})"
                 needs |= got[1]
-        if ok and local not in needs:
+        optional_locals = {lc for m, lc in flat if m.optional}
+        if ok and local not in needs and not needs & optional_locals:  # an optional account may be absent
             derive[local] = (f"Pubkey.find_program_address([{', '.join(seeds)}], {prog})[0]", needs)
     # accounts a derivable PDA depends on must be resolvable first; drop cycles
     order: list[str] = []

@@ -9,6 +9,12 @@ bytes` / `decode_<name>(data, *, strict=True)`; classes also have `.encode()` / 
 Decoding raises only `DecodeError` (path + byte offset); encoding raises `EncodeError` (path).
 `strict=True` rejects trailing bytes after the value. Zero-copy (bytemuck) types encode as their
 repr(C) memory image (padding zeroed); everything else is Borsh.
+
+Shapes: a struct is a slotted dataclass (fields in wire order, Python-safe names; a tuple struct's
+fields are `_0`, `_1`, ...); a unit-only enum is an IntEnum; a data enum is one dataclass per variant
+(`<Enum><Variant>`, class attribute `TAG` = the u8 tag) and `<Enum>` is their union. Integers are int,
+f32/f64 float, pubkey solders `Pubkey`, `bytes` / Vec<u8> / [u8; N] bytes, other vecs and arrays
+list, Option/COption `T | None`. Every class keeps its IDL name in `IDL_NAME`.
 """
 
 from __future__ import annotations
