@@ -74,3 +74,33 @@ def test_c_layout_matches_gcc(label: str, program: Program, tmp_path: Path) -> N
             mismatches.append(f"{td.name} ({td.serialization.value}, {td.repr}): idlgen size/align/offsets "
                               f"{want}, gcc {have}")
     assert not mismatches, f"{label}:\n" + "\n".join(mismatches)
+
+
+def test_c_layout_matches_gcc_on_the_shared_corpus(shared_corpus: Path, tmp_path: Path) -> None:
+    """Same check on the corpus IDLs only ../shared holds (skipped when ../shared is absent)."""
+    from tests.conftest import shared_only_idls
+
+    checked, mismatches = 0, []
+    for path in shared_only_idls():
+        try:
+            program = load_program(path)
+        except IdlgenError:
+            continue
+        if not any(t.c_layout for t in program.types):
+            continue
+        em = CEmitter(program)
+        work = tmp_path / path.stem
+        work.mkdir(exist_ok=True)
+        got = {}
+        for line in compile_and_run(em.emit_all() + "\n" + em.layout_probe(), work).splitlines():
+            cname, size, align, *offs = line.split()
+            got[cname] = (int(size), int(align), tuple(int(o) for o in offs))
+        for td in em.zero_copy_types():
+            lay = td.c_layout
+            assert lay is not None
+            want = (lay.size, lay.align, lay.offsets if isinstance(td.body, StructBody) else ())
+            checked += 1
+            if got[em.c_names[td.name]] != want:
+                mismatches.append(f"{path.name} {td.name}: idlgen {want}, gcc {got[em.c_names[td.name]]}")
+    assert not mismatches, "\n".join(mismatches)
+    assert checked >= 50, checked
