@@ -503,8 +503,9 @@ def families_view(program: Program, shapes: Shapes) -> dict[str, Any]:
             lines += [f"    {'if' if k == 0 else 'elif'} isinstance(value, {s.cls}):", f"        return {v}"]
         lines += [f'    raise EncodeError(f"not a {fam.stem} version: {{type(value).__name__}}")', "", ""]
         lines += [f"def encode_{stem}(value: {alias}) -> bytes:",
-                  f'    """Version byte then the Borsh body (what `{fam.carrier.arg if fam.carrier else "data"}` '
-                  'carries)."""',
+                  ('    """Version byte then the Borsh body (what '
+                   f'`{fam.carrier.instruction}.{fam.carrier.arg}` carries)."""' if fam.carrier
+                   else '    """Version byte then the Borsh body."""'),
                   f"    version = {stem}_version(value)", "    out = bytearray((version,))", "    try:"]
         for k, (_, s) in enumerate(members):
             lines += [f"        {'if' if k == 0 else 'elif'} isinstance(value, {s.cls}):",
