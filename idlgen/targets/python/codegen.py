@@ -291,7 +291,7 @@ class Codegen:
                 e = f"e{depth}{sfx}"
                 out = [f"{n} = r_len(b, o, {max(1, self.min_size(inner))})", "o += 4",
                        f"{decl} = []", f"{i} = 0", "try:", f"    for {i} in range({n}):"]
-                out += ind(self.decode_value(inner, e, depth + 1, declare=False, sfx=sfx, inline=inline), 2)
+                out += ind(self.decode_value(inner, e, depth + 1, declare=True, sfx=sfx, inline=inline), 2)
                 out += [f"        {dst}.append({e})", "except DecodeError as e:",
                         f'    raise e.at(f"[{{{i}}}]") from None']
                 return out
@@ -299,7 +299,7 @@ class Codegen:
                 i = f"_i{sfx}{depth}"
                 e = f"e{depth}{sfx}"
                 out = [f"{decl} = []", f"{i} = 0", "try:", f"    for {i} in range({length}):"]
-                out += ind(self.decode_value(inner, e, depth + 1, sfx=sfx, inline=inline), 2)
+                out += ind(self.decode_value(inner, e, depth + 1, declare=True, sfx=sfx, inline=inline), 2)
                 out += [f"        {dst}.append({e})", "except DecodeError as e:",
                         f'    raise e.at(f"[{{{i}}}]") from None']
                 return out

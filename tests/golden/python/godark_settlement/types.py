@@ -518,6 +518,7 @@ def _d_BatchV2(b: bytes, o: int) -> tuple[BatchV2, int]:
         _i_trades0 = 0
         try:
             for _i_trades0 in range(n0_trades):
+                e0_trades: TradeEventV2
                 try:
                     x_trade_id_trades_, r1_trades_, r2_trades_, x_market_index_trades_, r4_trades_, = _S_TradeEventV2_0.unpack_from(b, o)
                     x_maker_trades_ = pk(r1_trades_)
