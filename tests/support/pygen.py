@@ -42,7 +42,9 @@ def render_python(idl_path: Path, families: Sequence[FamilySpec] | None = None, 
     """{file name: text} of the package for `idl_path` (families default to the configured ones)."""
     fams = configured_families(idl_path) if families is None else tuple(families)
     program = load_program(idl_path, families=fams)
-    ctx = RenderContext(names=ProgramNames.of(program, package), idl_path=idl_path.name, lock_path="unused.lock")
+    resolved = Path(idl_path).resolve()
+    shown = resolved.relative_to(ROOT).as_posix() if resolved.is_relative_to(ROOT) else resolved.name
+    ctx = RenderContext(names=ProgramNames.of(program, package), idl_path=shown, lock_path="unused.lock")
     return render_package(program, ctx, validate=validate)
 
 
