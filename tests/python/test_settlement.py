@@ -239,3 +239,14 @@ def test_json_bridge_canonical_shapes(settlement: ModuleType) -> None:
         jb.encode("account", "GlobalConfig", {**account, "extra": 1})
     with pytest.raises(KeyError, match="no type named 'Nope'"):
         jb.encode("type", "Nope", {})
+
+
+def test_unit_enum_out_of_range_is_an_encode_error(settlement: ModuleType) -> None:
+    t = settlement.types
+    tr = trade(t, 0)
+    tr.side = 7
+    with pytest.raises(settlement.EncodeError, match=r"BatchV2.trades\[0\].side: not a Side variant: 7"):
+        t.BatchV2(1, bytes(32), 2, [tr]).encode()
+    v1 = t.TradeEventV1(1, A, B, 2, t.Side.Bid, 3, 5, 6, 7, 8)
+    with pytest.raises(settlement.EncodeError, match=r"TradeEventV1.order_type: not a OrderType variant: 3"):
+        v1.encode()

@@ -199,7 +199,8 @@ class EnumNode(Node):
         return f"{self.members}[{z}]"
 
     def enc(self, v: str, depth: int) -> list[str]:
-        return [v]
+        # `_W_<Enum>` maps every valid tag to itself: anything else (an int out of range) is a KeyError
+        return [f"{self.members.replace('_V_', '_W_', 1)}[{v}]"]
 
     def zeros(self) -> list[str]:
         return ["0"]

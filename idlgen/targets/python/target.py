@@ -51,7 +51,7 @@ _BORSH_NAMES = (
 )
 
 
-_PRIVATE = re.compile(r"_(?:d|e|dm|em)_\w+|_[STFV]_\w+")
+_PRIVATE = re.compile(r"_(?:d|e|dm|em)_\w+|_[STFVW]_\w+")
 
 
 def imports_for(code: str, local: Iterable[tuple[str, tuple[str, ...]]] = (), private: bool = False) -> list[str]:

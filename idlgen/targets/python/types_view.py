@@ -127,8 +127,12 @@ def public_functions(shape: TypeShape, gen: Codegen) -> str:
 
 def types_view(program: Program, shapes: Shapes, gen: Codegen) -> dict[str, object]:
     classes = [class_text(shapes[td.name], shapes) for td in program.types]
-    members = [f"{gen.members(td.name)} = tuple({shapes[td.name].cls})" for td in program.types
-               if isinstance(td.body, EnumBody) and td.body.is_unit_only]
+    members: list[str] = []
+    for td in program.types:
+        if isinstance(td.body, EnumBody) and td.body.is_unit_only:
+            tags = ", ".join(f"{k}: {k}" for k in range(len(td.body.variants)))
+            members.append(f"{gen.members(td.name)} = tuple({shapes[td.name].cls})")
+            members.append(f"{gen.members(td.name).replace('_V_', '_W_', 1)}: dict[int, int] = {{{tags}}}")
     codecs = ["\n".join(gen.type_functions(td)) for td in program.types]
     public = [public_functions(shapes[td.name], gen) for td in program.types]
     # Constants last: generating the functions above registers every struct and table they use.

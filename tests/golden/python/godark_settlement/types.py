@@ -409,7 +409,9 @@ class VaultBalance:
 
 
 _V_OrderType = tuple(OrderType)
+_W_OrderType: dict[int, int] = {0: 0, 1: 1, 2: 2}
 _V_Side = tuple(Side)
+_W_Side: dict[int, int] = {0: 0, 1: 1}
 _S_BatchSettled = struct.Struct("<QBI32s32sQ")
 _S_BatchV1_0 = struct.Struct("<Q32s")
 _S_TradeEventV1 = struct.Struct("<Q32s32sHBBQQHq")
@@ -498,7 +500,7 @@ def _e_BatchV1(v: BatchV1, out: bytearray) -> None:
         s0_trades = seq(v.trades, "Vec")
         w_len(out, len(s0_trades))
         try:
-            out += b"".join([_S_TradeEventV1.pack(z0_trades.trade_id, pkb(z0_trades.maker), pkb(z0_trades.taker), z0_trades.market_index, z0_trades.side, z0_trades.order_type, z0_trades.price, z0_trades.quantity, z0_trades.fee_bps, z0_trades.timestamp) for z0_trades in s0_trades])
+            out += b"".join([_S_TradeEventV1.pack(z0_trades.trade_id, pkb(z0_trades.maker), pkb(z0_trades.taker), z0_trades.market_index, _W_Side[z0_trades.side], _W_OrderType[z0_trades.order_type], z0_trades.price, z0_trades.quantity, z0_trades.fee_bps, z0_trades.timestamp) for z0_trades in s0_trades])
         except ENC_ERRORS as x:
             raise enc_elems_error(_T_TradeEventV1_2, s0_trades, x) from None
     except EncodeError as e:
@@ -734,7 +736,7 @@ def _d_TradeEventV1(b: bytes, o: int) -> tuple[TradeEventV1, int]:
 
 def _e_TradeEventV1(v: TradeEventV1, out: bytearray) -> None:
     try:
-        out += _S_TradeEventV1.pack(v.trade_id, pkb(v.maker), pkb(v.taker), v.market_index, v.side, v.order_type, v.price, v.quantity, v.fee_bps, v.timestamp)
+        out += _S_TradeEventV1.pack(v.trade_id, pkb(v.maker), pkb(v.taker), v.market_index, _W_Side[v.side], _W_OrderType[v.order_type], v.price, v.quantity, v.fee_bps, v.timestamp)
     except ENC_ERRORS as x:
         raise enc_error((("", _T_TradeEventV1_2),), (v,), x) from None
 
@@ -804,7 +806,7 @@ def _d_TradeEventV2(b: bytes, o: int) -> tuple[TradeEventV2, int]:
 
 def _e_TradeEventV2(v: TradeEventV2, out: bytearray) -> None:
     try:
-        out += _S_TradeEventV2_0.pack(v.trade_id, pkb(v.maker), pkb(v.taker), v.market_index, v.side)
+        out += _S_TradeEventV2_0.pack(v.trade_id, pkb(v.maker), pkb(v.taker), v.market_index, _W_Side[v.side])
     except ENC_ERRORS as x:
         raise enc_error(_F_TradeEventV2_0, (v.trade_id, v.maker, v.taker, v.market_index, v.side,), x) from None
     try:
