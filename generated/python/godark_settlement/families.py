@@ -49,7 +49,7 @@ def batch_version(value: Batch) -> int:
 
 
 def encode_batch(value: Batch) -> bytes:
-    """Version byte then the Borsh body (what `data` carries)."""
+    """Version byte then the Borsh body (what `settle_batch.data` carries)."""
     version = batch_version(value)
     out = bytearray((version,))
     try:
@@ -132,7 +132,7 @@ def trade_event_version(value: TradeEvent) -> int:
 
 
 def encode_trade_event(value: TradeEvent) -> bytes:
-    """Version byte then the Borsh body (what `data` carries)."""
+    """Version byte then the Borsh body."""
     version = trade_event_version(value)
     out = bytearray((version,))
     try:

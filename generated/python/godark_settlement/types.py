@@ -9,6 +9,12 @@ bytes` / `decode_<name>(data, *, strict=True)`; classes also have `.encode()` / 
 Decoding raises only `DecodeError` (path + byte offset); encoding raises `EncodeError` (path).
 `strict=True` rejects trailing bytes after the value. Zero-copy (bytemuck) types encode as their
 repr(C) memory image (padding zeroed); everything else is Borsh.
+
+Shapes: a struct is a slotted dataclass (fields in wire order, Python-safe names; a tuple struct's
+fields are `_0`, `_1`, ...); a unit-only enum is an IntEnum; a data enum is one dataclass per variant
+(`<Enum><Variant>`, class attribute `TAG` = the u8 tag) and `<Enum>` is their union. Integers are int,
+f32/f64 float, pubkey solders `Pubkey`, `bytes` / Vec<u8> / [u8; N] bytes, other vecs and arrays
+list, Option/COption `T | None`. Every class keeps its IDL name in `IDL_NAME`.
 """
 
 from __future__ import annotations
@@ -403,7 +409,9 @@ class VaultBalance:
 
 
 _V_OrderType = tuple(OrderType)
+_W_OrderType: dict[int, int] = {0: 0, 1: 1, 2: 2}
 _V_Side = tuple(Side)
+_W_Side: dict[int, int] = {0: 0, 1: 1}
 _S_BatchSettled = struct.Struct("<QBI32s32sQ")
 _S_BatchV1_0 = struct.Struct("<Q32s")
 _S_TradeEventV1 = struct.Struct("<Q32s32sHBBQQHq")
@@ -492,7 +500,7 @@ def _e_BatchV1(v: BatchV1, out: bytearray) -> None:
         s0_trades = seq(v.trades, "Vec")
         w_len(out, len(s0_trades))
         try:
-            out += b"".join([_S_TradeEventV1.pack(z0_trades.trade_id, pkb(z0_trades.maker), pkb(z0_trades.taker), z0_trades.market_index, z0_trades.side, z0_trades.order_type, z0_trades.price, z0_trades.quantity, z0_trades.fee_bps, z0_trades.timestamp) for z0_trades in s0_trades])
+            out += b"".join([_S_TradeEventV1.pack(z0_trades.trade_id, pkb(z0_trades.maker), pkb(z0_trades.taker), z0_trades.market_index, _W_Side[z0_trades.side], _W_OrderType[z0_trades.order_type], z0_trades.price, z0_trades.quantity, z0_trades.fee_bps, z0_trades.timestamp) for z0_trades in s0_trades])
         except ENC_ERRORS as x:
             raise enc_elems_error(_T_TradeEventV1_2, s0_trades, x) from None
     except EncodeError as e:
@@ -512,6 +520,7 @@ def _d_BatchV2(b: bytes, o: int) -> tuple[BatchV2, int]:
         _i_trades0 = 0
         try:
             for _i_trades0 in range(n0_trades):
+                e0_trades: TradeEventV2
                 try:
                     x_trade_id_trades_, r1_trades_, r2_trades_, x_market_index_trades_, r4_trades_, = _S_TradeEventV2_0.unpack_from(b, o)
                     x_maker_trades_ = pk(r1_trades_)
@@ -727,7 +736,7 @@ def _d_TradeEventV1(b: bytes, o: int) -> tuple[TradeEventV1, int]:
 
 def _e_TradeEventV1(v: TradeEventV1, out: bytearray) -> None:
     try:
-        out += _S_TradeEventV1.pack(v.trade_id, pkb(v.maker), pkb(v.taker), v.market_index, v.side, v.order_type, v.price, v.quantity, v.fee_bps, v.timestamp)
+        out += _S_TradeEventV1.pack(v.trade_id, pkb(v.maker), pkb(v.taker), v.market_index, _W_Side[v.side], _W_OrderType[v.order_type], v.price, v.quantity, v.fee_bps, v.timestamp)
     except ENC_ERRORS as x:
         raise enc_error((("", _T_TradeEventV1_2),), (v,), x) from None
 
@@ -797,7 +806,7 @@ def _d_TradeEventV2(b: bytes, o: int) -> tuple[TradeEventV2, int]:
 
 def _e_TradeEventV2(v: TradeEventV2, out: bytearray) -> None:
     try:
-        out += _S_TradeEventV2_0.pack(v.trade_id, pkb(v.maker), pkb(v.taker), v.market_index, v.side)
+        out += _S_TradeEventV2_0.pack(v.trade_id, pkb(v.maker), pkb(v.taker), v.market_index, _W_Side[v.side])
     except ENC_ERRORS as x:
         raise enc_error(_F_TradeEventV2_0, (v.trade_id, v.maker, v.taker, v.market_index, v.side,), x) from None
     try:
