@@ -7,6 +7,7 @@ back unchanged; the bytes must also survive typed decode -> encode unchanged.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from solders.pubkey import Pubkey
 
 from idlgen.anchor.load import load_program
 from idlgen.diagnostics import IdlgenError
@@ -53,3 +55,21 @@ def test_corpus_idl_generates_imports_and_round_trips(idl: Path, pkg_dir: Path) 
                 assert bridge.encode(kind, item.name, back) == data
                 checked += 1
     assert checked > 0
+    _every_builder_runs(mod, program)
+
+
+def _every_builder_runs(mod: Any, program: Any) -> None:
+    """Each builder, with zero-profile args and fresh keys for the accounts it cannot fill in itself,
+    returns an Instruction with the encoded args and one meta per flattened IDL account."""
+    ix_mod = mod.instructions
+    for ix in program.instructions:
+        accounts_cls, build = ix_mod.BUILDERS[ix.name]
+        _, args_cls, encode, _ = ix_mod.INSTRUCTIONS[ix.name]
+        value = next(v for label, v in samples(program, "instruction", ix.name, seed=1) if label == "zero")
+        args = mod.json_bridge._args_from_json(ix.name, args_cls, value)
+        required = {f.name: Pubkey.new_unique() for f in dataclasses.fields(accounts_cls)
+                    if f.default is dataclasses.MISSING}
+        inst = build(args, accounts_cls(**required))
+        assert bytes(inst.data) == encode(args)
+        assert len(inst.accounts) == len(ix.flat_accounts())
+        assert inst.program_id == mod.PROGRAM_ID

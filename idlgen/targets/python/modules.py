@@ -455,19 +455,22 @@ def _instruction_block(ix: Instruction, shapes: Shapes, gen: Codegen, *,
                   "    except DecodeError as e:", f"        raise e.at({ix.name + ' return'!r}) from None",
                   "    return value"]
     registry = f"    {ix.name!r}: ({disc}, {args_cls}, encode_{stem}, decode_{stem}),"
-    return "\n".join(lines), registry
+    return "\n".join(lines), registry + "\n" + f"    {ix.name!r}: ({accts_cls}, {stem}),"
 
 
 def instructions_view(program: Program, shapes: Shapes, gen: Codegen) -> dict[str, Any]:
     spelled = instruction_names(program, shapes)
     blocks: list[str] = []
     registry: list[str] = []
+    builders: list[str] = []
     addresses = Addresses()
     for ix in program.instructions:
         block, reg = _instruction_block(ix, shapes, gen, spelled=spelled[ix.name], addresses=addresses)
         blocks.append(block)
-        registry.append(reg)
-    return {"blocks": blocks, "registry": registry, "addresses": addresses.lines()}
+        codec, builder = reg.split("\n")
+        registry.append(codec)
+        builders.append(builder)
+    return {"blocks": blocks, "registry": registry, "builders": builders, "addresses": addresses.lines()}
 
 
 # ---- families ----------------------------------------------------------------------------------------
