@@ -8,7 +8,8 @@ For each instruction: `<Name>Args` (the arguments), `<Name>Accounts` (the accoun
 `encode_<name>(args)` / `decode_<name>(data)` for the instruction data (discriminator + Borsh args;
 decoding ignores trailing bytes by default, as the on-chain program does, `strict=True` rejects
 them) and the builder `<name>(args, accounts)` returning a solders `Instruction`.
-`INSTRUCTIONS` maps each IDL instruction name to (discriminator, args class, encode, decode).
+`INSTRUCTIONS` maps each IDL instruction name to (discriminator, args class, encode, decode),
+`BUILDERS` to (accounts class, builder).
 """
 
 from __future__ import annotations
@@ -1044,6 +1045,20 @@ INSTRUCTIONS: Final[dict[str, tuple[bytes, type[Any], Callable[[Any], bytes], Ca
     'deposit': (DEPOSIT_DISCRIMINATOR, DepositArgs, encode_deposit, decode_deposit),
     'withdraw': (WITHDRAW_DISCRIMINATOR, WithdrawArgs, encode_withdraw, decode_withdraw),
     'close_vault': (CLOSE_VAULT_DISCRIMINATOR, CloseVaultArgs, encode_close_vault, decode_close_vault),
+}
+
+
+# IDL instruction name -> (accounts class, builder)
+BUILDERS: Final[dict[str, tuple[type[Any], Callable[..., Instruction]]]] = {
+    'initialize_config': (InitializeConfigAccounts, initialize_config),
+    'update_config': (UpdateConfigAccounts, update_config),
+    'pause': (PauseAccounts, pause),
+    'unpause': (UnpauseAccounts, unpause),
+    'settle_batch': (SettleBatchAccounts, settle_batch),
+    'ping': (PingAccounts, ping),
+    'deposit': (DepositAccounts, deposit),
+    'withdraw': (WithdrawAccounts, withdraw),
+    'close_vault': (CloseVaultAccounts, close_vault),
 }
 
 
