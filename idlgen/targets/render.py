@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jinja2
+if TYPE_CHECKING:
+    import jinja2
 
 
 def templates_dir() -> Path:
@@ -18,6 +19,8 @@ def templates_dir() -> Path:
 
 @functools.cache
 def environment() -> jinja2.Environment:
+    import jinja2  # only when rendering: `idlgen check` on a fresh tree never needs it
+
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates_dir())),
         undefined=jinja2.StrictUndefined,
