@@ -113,7 +113,7 @@ def build(idls: tuple[str, ...], config_path: str | None, out: str | None, targe
     from idlgen import pipeline
 
     config = resolve_config(idls, config_path, out, targets)
-    loaded, report = pipeline.build(config)
+    loaded, report = pipeline.build(config, scope=targets or None)
     for item in loaded:
         p = item.program
         click.echo(f"{item.config.idl.as_posix()}: {p.name} {p.version} ({p.format.value} format): "
@@ -140,7 +140,7 @@ def check(idls: tuple[str, ...], config_path: str | None, out: str | None, targe
     from idlgen import pipeline
 
     config = resolve_config(idls, config_path, out, targets)
-    problems = pipeline.check(config)
+    problems = pipeline.check(config, scope=targets or None)
     if not problems:
         click.echo("generated files are up to date")
         return

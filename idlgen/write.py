@@ -14,7 +14,7 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -64,25 +64,33 @@ class Writer:
             return {}
         return data if isinstance(data, dict) else {}
 
-    def owned(self) -> list[str]:
+    def _entries(self) -> dict[str, dict[str, str]]:
+        """path -> {"sha256", "target"} of every file the last build wrote."""
         files = self._manifest().get("files", {})
-        return [f for f in files if isinstance(f, str)] if isinstance(files, dict | list) else []
+        if not isinstance(files, dict):
+            return {}
+        return {rel: e for rel, e in files.items() if isinstance(rel, str) and isinstance(e, dict)}
+
+    def owned(self, scope: Collection[str] | None = None) -> list[str]:
+        """Files idlgen wrote; with `scope`, only those of these targets."""
+        return [rel for rel, e in self._entries().items() if scope is None or e.get("target") in scope]
 
     def fresh(self, fingerprint: str) -> bool:
         """True when the manifest was written for exactly these inputs and no owned file changed since."""
-        data = self._manifest()
-        files = data.get("files")
-        if not fingerprint or data.get("fingerprint") != fingerprint or not isinstance(files, dict):
+        if not fingerprint or self._manifest().get("fingerprint") != fingerprint:
             return False
-        for rel, digest in files.items():
+        for rel, entry in self._entries().items():
             try:
-                if hashlib.sha256(self._target(rel).read_bytes()).hexdigest() != digest:
+                if hashlib.sha256(self._target(rel).read_bytes()).hexdigest() != entry.get("sha256"):
                     return False
             except (OSError, IdlgenError):
                 return False
         return True
 
-    def write(self, files: Mapping[str, str], fingerprint: str = "") -> WriteReport:
+    def write(self, files: Mapping[str, str], owners: Mapping[str, str] | None = None, fingerprint: str = "",
+              scope: Collection[str] | None = None) -> WriteReport:
+        """Write `files` (path -> text; `owners` names each one's target). With `scope` (a `--target`
+        subset), files of the other targets are left alone, on disk and in the manifest."""
         report = WriteReport()
         targets = {rel: self._target(rel) for rel in files}  # validate every path before writing any
         for rel in sorted(files):
@@ -96,8 +104,8 @@ class Writer:
                 pass
             atomic_write(dest, data)
             report.written.append(rel)
-        produced = set(files)
-        for rel in sorted(set(self.owned()) - produced):
+        previous = self._entries()
+        for rel in sorted(set(self.owned(scope)) - set(files)):
             try:
                 dest = self._target(rel)
             except IdlgenError:
@@ -106,9 +114,12 @@ class Writer:
                 dest.unlink()
                 report.removed.append(rel)
                 _prune_empty(dest.parent, self.root / self.out)
-        digests = {rel: hashlib.sha256(files[rel].encode("utf-8")).hexdigest() for rel in sorted(produced)}
-        manifest = json.dumps({"generator": "idlgen", "fingerprint": fingerprint, "files": digests},
-                              indent=2) + "\n"
+        entries = {rel: e for rel, e in previous.items() if scope is not None and e.get("target") not in scope}
+        for rel in files:
+            digest = hashlib.sha256(files[rel].encode("utf-8")).hexdigest()
+            entries[rel] = {"sha256": digest, "target": (owners or {}).get(rel, "")}
+        manifest = json.dumps({"generator": "idlgen", "fingerprint": fingerprint if scope is None else "",
+                               "files": dict(sorted(entries.items()))}, indent=2) + "\n"
         mpath = self._manifest_path()
         try:
             same = mpath.read_text(encoding="utf-8") == manifest
@@ -118,7 +129,7 @@ class Writer:
             atomic_write(mpath, manifest.encode())
         return report
 
-    def check(self, files: Mapping[str, str]) -> list[Stale]:
+    def check(self, files: Mapping[str, str], scope: Collection[str] | None = None) -> list[Stale]:
         problems: list[Stale] = []
         for rel in sorted(files):
             dest = self._target(rel)
@@ -134,7 +145,7 @@ class Writer:
                     current.splitlines(keepends=True), files[rel].splitlines(keepends=True),
                     fromfile=f"{rel} (on disk)", tofile=f"{rel} (from the IDL)", n=1))
                 problems.append(Stale(rel, "stale", _clip(diff)))
-        for rel in sorted(set(self.owned()) - set(files)):
+        for rel in sorted(set(self.owned(scope)) - set(files)):
             try:
                 if self._target(rel).is_file():
                     problems.append(Stale(rel, "extra"))

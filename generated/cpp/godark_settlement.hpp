@@ -58,15 +58,15 @@ struct BatchSettled {
     std::array<std::uint8_t, 32> merkle_root;
     ::idlgen_borsh::Pubkey relayer;
     std::uint64_t slot;
-    friend bool operator==(const BatchSettled& a, const BatchSettled& b) noexcept {
-        return a.batch_id == b.batch_id
-            && a.version == b.version
-            && a.trade_count == b.trade_count
-            && a.merkle_root == b.merkle_root
-            && a.relayer == b.relayer
-            && a.slot == b.slot;
+    friend bool operator==(const BatchSettled& lhs_, const BatchSettled& rhs_) noexcept {
+        return lhs_.batch_id == rhs_.batch_id
+            && lhs_.version == rhs_.version
+            && lhs_.trade_count == rhs_.trade_count
+            && lhs_.merkle_root == rhs_.merkle_root
+            && lhs_.relayer == rhs_.relayer
+            && lhs_.slot == rhs_.slot;
     }
-    friend bool operator!=(const BatchSettled& a, const BatchSettled& b) noexcept { return !(a == b); }
+    friend bool operator!=(const BatchSettled& lhs_, const BatchSettled& rhs_) noexcept { return !(lhs_ == rhs_); }
 };
 
 enum class Side : std::uint8_t {
@@ -98,19 +98,19 @@ struct TradeEventV1 {
     std::uint16_t fee_bps;
     /// Match time, Unix seconds.
     std::int64_t timestamp;
-    friend bool operator==(const TradeEventV1& a, const TradeEventV1& b) noexcept {
-        return a.trade_id == b.trade_id
-            && a.maker == b.maker
-            && a.taker == b.taker
-            && a.market_index == b.market_index
-            && a.side == b.side
-            && a.order_type == b.order_type
-            && a.price == b.price
-            && a.quantity == b.quantity
-            && a.fee_bps == b.fee_bps
-            && a.timestamp == b.timestamp;
+    friend bool operator==(const TradeEventV1& lhs_, const TradeEventV1& rhs_) noexcept {
+        return lhs_.trade_id == rhs_.trade_id
+            && lhs_.maker == rhs_.maker
+            && lhs_.taker == rhs_.taker
+            && lhs_.market_index == rhs_.market_index
+            && lhs_.side == rhs_.side
+            && lhs_.order_type == rhs_.order_type
+            && lhs_.price == rhs_.price
+            && lhs_.quantity == rhs_.quantity
+            && lhs_.fee_bps == rhs_.fee_bps
+            && lhs_.timestamp == rhs_.timestamp;
     }
-    friend bool operator!=(const TradeEventV1& a, const TradeEventV1& b) noexcept { return !(a == b); }
+    friend bool operator!=(const TradeEventV1& lhs_, const TradeEventV1& rhs_) noexcept { return !(lhs_ == rhs_); }
 };
 
 /// Batch body for version byte 1.
@@ -118,38 +118,38 @@ struct BatchV1 {
     std::uint64_t batch_id;
     std::array<std::uint8_t, 32> merkle_root;
     std::vector<TradeEventV1> trades;
-    friend bool operator==(const BatchV1& a, const BatchV1& b) noexcept {
-        return a.batch_id == b.batch_id
-            && a.merkle_root == b.merkle_root
-            && a.trades == b.trades;
+    friend bool operator==(const BatchV1& lhs_, const BatchV1& rhs_) noexcept {
+        return lhs_.batch_id == rhs_.batch_id
+            && lhs_.merkle_root == rhs_.merkle_root
+            && lhs_.trades == rhs_.trades;
     }
-    friend bool operator!=(const BatchV1& a, const BatchV1& b) noexcept { return !(a == b); }
+    friend bool operator!=(const BatchV1& lhs_, const BatchV1& rhs_) noexcept { return !(lhs_ == rhs_); }
 };
 
 /// Order types understood by `TradeEventV2`; adds `ImmediateOrCancel`.
 struct OrderTypeV2 {
     struct Limit {
         friend bool operator==(const Limit&, const Limit&) noexcept { return true; }
-        friend bool operator!=(const Limit& a, const Limit& b) noexcept { return !(a == b); }
+        friend bool operator!=(const Limit& lhs_, const Limit& rhs_) noexcept { return !(lhs_ == rhs_); }
     };
     struct Market {
         friend bool operator==(const Market&, const Market&) noexcept { return true; }
-        friend bool operator!=(const Market& a, const Market& b) noexcept { return !(a == b); }
+        friend bool operator!=(const Market& lhs_, const Market& rhs_) noexcept { return !(lhs_ == rhs_); }
     };
     struct PostOnly {
         friend bool operator==(const PostOnly&, const PostOnly&) noexcept { return true; }
-        friend bool operator!=(const PostOnly& a, const PostOnly& b) noexcept { return !(a == b); }
+        friend bool operator!=(const PostOnly& lhs_, const PostOnly& rhs_) noexcept { return !(lhs_ == rhs_); }
     };
     struct ImmediateOrCancel {
         std::uint16_t max_slippage_bps;
-        friend bool operator==(const ImmediateOrCancel& a, const ImmediateOrCancel& b) noexcept {
-            return a.max_slippage_bps == b.max_slippage_bps;
+        friend bool operator==(const ImmediateOrCancel& lhs_, const ImmediateOrCancel& rhs_) noexcept {
+            return lhs_.max_slippage_bps == rhs_.max_slippage_bps;
         }
-        friend bool operator!=(const ImmediateOrCancel& a, const ImmediateOrCancel& b) noexcept { return !(a == b); }
+        friend bool operator!=(const ImmediateOrCancel& lhs_, const ImmediateOrCancel& rhs_) noexcept { return !(lhs_ == rhs_); }
     };
     std::variant<Limit, Market, PostOnly, ImmediateOrCancel> value;
-    friend bool operator==(const OrderTypeV2& a, const OrderTypeV2& b) noexcept { return a.value == b.value; }
-    friend bool operator!=(const OrderTypeV2& a, const OrderTypeV2& b) noexcept { return !(a == b); }
+    friend bool operator==(const OrderTypeV2& lhs_, const OrderTypeV2& rhs_) noexcept { return lhs_.value == rhs_.value; }
+    friend bool operator!=(const OrderTypeV2& lhs_, const OrderTypeV2& rhs_) noexcept { return !(lhs_ == rhs_); }
 };
 
 /// One matched trade inside a `BatchV2`.
@@ -174,21 +174,21 @@ struct TradeEventV2 {
     std::optional<::idlgen_borsh::U128> client_order_id;
     /// Maker rebate in basis points (negative means a maker fee).
     std::int16_t maker_rebate_bps;
-    friend bool operator==(const TradeEventV2& a, const TradeEventV2& b) noexcept {
-        return a.trade_id == b.trade_id
-            && a.maker == b.maker
-            && a.taker == b.taker
-            && a.market_index == b.market_index
-            && a.side == b.side
-            && a.order_type == b.order_type
-            && a.price == b.price
-            && a.quantity == b.quantity
-            && a.fee_bps == b.fee_bps
-            && a.timestamp == b.timestamp
-            && a.client_order_id == b.client_order_id
-            && a.maker_rebate_bps == b.maker_rebate_bps;
+    friend bool operator==(const TradeEventV2& lhs_, const TradeEventV2& rhs_) noexcept {
+        return lhs_.trade_id == rhs_.trade_id
+            && lhs_.maker == rhs_.maker
+            && lhs_.taker == rhs_.taker
+            && lhs_.market_index == rhs_.market_index
+            && lhs_.side == rhs_.side
+            && lhs_.order_type == rhs_.order_type
+            && lhs_.price == rhs_.price
+            && lhs_.quantity == rhs_.quantity
+            && lhs_.fee_bps == rhs_.fee_bps
+            && lhs_.timestamp == rhs_.timestamp
+            && lhs_.client_order_id == rhs_.client_order_id
+            && lhs_.maker_rebate_bps == rhs_.maker_rebate_bps;
     }
-    friend bool operator!=(const TradeEventV2& a, const TradeEventV2& b) noexcept { return !(a == b); }
+    friend bool operator!=(const TradeEventV2& lhs_, const TradeEventV2& rhs_) noexcept { return !(lhs_ == rhs_); }
 };
 
 /// Batch body for version byte 2.
@@ -199,13 +199,13 @@ struct BatchV2 {
     /// Slot observed by the sequencer when the batch was cut.
     std::uint64_t sequencer_slot;
     std::vector<TradeEventV2> trades;
-    friend bool operator==(const BatchV2& a, const BatchV2& b) noexcept {
-        return a.batch_id == b.batch_id
-            && a.merkle_root == b.merkle_root
-            && a.sequencer_slot == b.sequencer_slot
-            && a.trades == b.trades;
+    friend bool operator==(const BatchV2& lhs_, const BatchV2& rhs_) noexcept {
+        return lhs_.batch_id == rhs_.batch_id
+            && lhs_.merkle_root == rhs_.merkle_root
+            && lhs_.sequencer_slot == rhs_.sequencer_slot
+            && lhs_.trades == rhs_.trades;
     }
-    friend bool operator!=(const BatchV2& a, const BatchV2& b) noexcept { return !(a == b); }
+    friend bool operator!=(const BatchV2& lhs_, const BatchV2& rhs_) noexcept { return !(lhs_ == rhs_); }
 };
 
 /// Emitted by `update_config`, `pause` and `unpause` with the resulting configuration.
@@ -215,14 +215,14 @@ struct ConfigUpdated {
     std::uint32_t min_batch_size;
     std::uint8_t allowed_batch_versions;
     ::idlgen_borsh::Pubkey active_relayer;
-    friend bool operator==(const ConfigUpdated& a, const ConfigUpdated& b) noexcept {
-        return a.admin == b.admin
-            && a.is_paused == b.is_paused
-            && a.min_batch_size == b.min_batch_size
-            && a.allowed_batch_versions == b.allowed_batch_versions
-            && a.active_relayer == b.active_relayer;
+    friend bool operator==(const ConfigUpdated& lhs_, const ConfigUpdated& rhs_) noexcept {
+        return lhs_.admin == rhs_.admin
+            && lhs_.is_paused == rhs_.is_paused
+            && lhs_.min_batch_size == rhs_.min_batch_size
+            && lhs_.allowed_batch_versions == rhs_.allowed_batch_versions
+            && lhs_.active_relayer == rhs_.active_relayer;
     }
-    friend bool operator!=(const ConfigUpdated& a, const ConfigUpdated& b) noexcept { return !(a == b); }
+    friend bool operator!=(const ConfigUpdated& lhs_, const ConfigUpdated& rhs_) noexcept { return !(lhs_ == rhs_); }
 };
 
 /// Program-wide configuration, PDA `["config"]`.
@@ -236,14 +236,14 @@ struct GlobalConfig {
     std::uint8_t allowed_batch_versions;
     /// The only key allowed to call `settle_batch` and `ping`.
     ::idlgen_borsh::Pubkey active_relayer;
-    friend bool operator==(const GlobalConfig& a, const GlobalConfig& b) noexcept {
-        return a.admin == b.admin
-            && a.is_paused == b.is_paused
-            && a.min_batch_size == b.min_batch_size
-            && a.allowed_batch_versions == b.allowed_batch_versions
-            && a.active_relayer == b.active_relayer;
+    friend bool operator==(const GlobalConfig& lhs_, const GlobalConfig& rhs_) noexcept {
+        return lhs_.admin == rhs_.admin
+            && lhs_.is_paused == rhs_.is_paused
+            && lhs_.min_batch_size == rhs_.min_batch_size
+            && lhs_.allowed_batch_versions == rhs_.allowed_batch_versions
+            && lhs_.active_relayer == rhs_.active_relayer;
     }
-    friend bool operator!=(const GlobalConfig& a, const GlobalConfig& b) noexcept { return !(a == b); }
+    friend bool operator!=(const GlobalConfig& lhs_, const GlobalConfig& rhs_) noexcept { return !(lhs_ == rhs_); }
 };
 
 /// Settlement progress, PDA `["settlement"]`.
@@ -254,14 +254,14 @@ struct SettlementState {
     std::uint64_t total_trades_settled;
     std::uint64_t last_settled_slot;
     std::uint8_t bump;
-    friend bool operator==(const SettlementState& a, const SettlementState& b) noexcept {
-        return a.merkle_root == b.merkle_root
-            && a.last_settled_batch_id == b.last_settled_batch_id
-            && a.total_trades_settled == b.total_trades_settled
-            && a.last_settled_slot == b.last_settled_slot
-            && a.bump == b.bump;
+    friend bool operator==(const SettlementState& lhs_, const SettlementState& rhs_) noexcept {
+        return lhs_.merkle_root == rhs_.merkle_root
+            && lhs_.last_settled_batch_id == rhs_.last_settled_batch_id
+            && lhs_.total_trades_settled == rhs_.total_trades_settled
+            && lhs_.last_settled_slot == rhs_.last_settled_slot
+            && lhs_.bump == rhs_.bump;
     }
-    friend bool operator!=(const SettlementState& a, const SettlementState& b) noexcept { return !(a == b); }
+    friend bool operator!=(const SettlementState& lhs_, const SettlementState& rhs_) noexcept { return !(lhs_ == rhs_); }
 };
 
 /// Per-owner, per-mint balance, PDA `["vault", owner, mint]`.
@@ -273,14 +273,14 @@ struct VaultBalance {
     /// Portion of `amount` reserved by open orders.
     std::uint64_t locked;
     std::uint8_t bump;
-    friend bool operator==(const VaultBalance& a, const VaultBalance& b) noexcept {
-        return a.owner == b.owner
-            && a.mint == b.mint
-            && a.amount == b.amount
-            && a.locked == b.locked
-            && a.bump == b.bump;
+    friend bool operator==(const VaultBalance& lhs_, const VaultBalance& rhs_) noexcept {
+        return lhs_.owner == rhs_.owner
+            && lhs_.mint == rhs_.mint
+            && lhs_.amount == rhs_.amount
+            && lhs_.locked == rhs_.locked
+            && lhs_.bump == rhs_.bump;
     }
-    friend bool operator!=(const VaultBalance& a, const VaultBalance& b) noexcept { return !(a == b); }
+    friend bool operator!=(const VaultBalance& lhs_, const VaultBalance& rhs_) noexcept { return !(lhs_ == rhs_); }
 };
 
 // ----------------------------------------------------------------------------- codecs
@@ -310,9 +310,11 @@ inline std::size_t encoded_size(const BatchV1& v) noexcept;
 inline void encode(::idlgen_borsh::Writer& w, const OrderTypeV2& v) noexcept;
 inline bool decode(::idlgen_borsh::Reader& r, OrderTypeV2& v);
 inline std::size_t encoded_size(const OrderTypeV2& v) noexcept;
+inline std::uint8_t* put(std::uint8_t* q, const OrderTypeV2& v) noexcept;
 inline void encode(::idlgen_borsh::Writer& w, const TradeEventV2& v) noexcept;
 inline bool decode(::idlgen_borsh::Reader& r, TradeEventV2& v);
 inline std::size_t encoded_size(const TradeEventV2& v) noexcept;
+inline std::uint8_t* put(std::uint8_t* q, const TradeEventV2& v) noexcept;
 inline void encode(::idlgen_borsh::Writer& w, const BatchV2& v) noexcept;
 inline bool decode(::idlgen_borsh::Reader& r, BatchV2& v);
 inline std::size_t encoded_size(const BatchV2& v) noexcept;
@@ -351,7 +353,7 @@ inline ::idlgen_borsh::Fault load(const std::uint8_t* p, ::godark::settlement::B
     v.version = ::idlgen_borsh::ld_u8(p + 8);
     v.trade_count = ::idlgen_borsh::ld_u32(p + 9);
     std::memcpy(v.merkle_root.data(), p + 13, 32);
-    v.relayer = ::idlgen_borsh::ld_pubkey(p + 45);
+    std::memcpy(v.relayer.bytes.data(), p + 45, 32);
     v.slot = ::idlgen_borsh::ld_u64(p + 77);
     return {};
 }
@@ -433,8 +435,8 @@ inline ::idlgen_borsh::Fault store(std::uint8_t* p, const ::godark::settlement::
 }
 inline ::idlgen_borsh::Fault load(const std::uint8_t* p, ::godark::settlement::TradeEventV1& v) noexcept {
     v.trade_id = ::idlgen_borsh::ld_u64(p);
-    v.maker = ::idlgen_borsh::ld_pubkey(p + 8);
-    v.taker = ::idlgen_borsh::ld_pubkey(p + 40);
+    std::memcpy(v.maker.bytes.data(), p + 8, 32);
+    std::memcpy(v.taker.bytes.data(), p + 40, 32);
     v.market_index = ::idlgen_borsh::ld_u16(p + 72);
     { const std::uint8_t t1 = ::idlgen_borsh::ld_u8(p + 74); if (t1 >= 2) return ::idlgen_borsh::Fault{::idlgen_borsh::Errc::invalid_enum_tag, 74}; v.side = static_cast<::godark::settlement::Side>(t1); }
     { const std::uint8_t t1 = ::idlgen_borsh::ld_u8(p + 75); if (t1 >= 3) return ::idlgen_borsh::Fault{::idlgen_borsh::Errc::invalid_enum_tag, 75}; v.order_type = static_cast<::godark::settlement::OrderType>(t1); }
@@ -492,11 +494,12 @@ inline bool decode(::idlgen_borsh::Reader& r, ::godark::settlement::BatchV1& v) 
         std::uint32_t n0 = 0;
         if (!r.length(n0, 102)) return false;
         v.trades.resize(n0);
+        auto* o0 = v.trades.data();
         const std::size_t s0 = r.pos();
         const std::uint8_t* p0 = r.take(std::size_t{n0} * 102);
         if (p0 == nullptr) return false;
         for (std::size_t i0 = 0; i0 < n0; ++i0) {
-            if (const ::idlgen_borsh::Fault f1 = ::godark::settlement::load(p0 + i0 * 102, v.trades[i0]); f1.code != ::idlgen_borsh::Errc::ok) return r.fail(f1.code, s0 + i0 * 102 + f1.at);
+            if (const ::idlgen_borsh::Fault f1 = ::godark::settlement::load(p0 + i0 * 102, o0[i0]); f1.code != ::idlgen_borsh::Errc::ok) return r.fail(f1.code, s0 + i0 * 102 + f1.at);
         }
         (void)s0;
     }
@@ -509,7 +512,36 @@ inline std::size_t encoded_size(const ::godark::settlement::BatchV1& v) noexcept
     return n;
 }
 
+inline std::uint8_t* put(std::uint8_t* q, const ::godark::settlement::OrderTypeV2& v) noexcept {
+    *q++ = static_cast<std::uint8_t>(v.value.index());
+    switch (v.value.index()) {
+        case 0: {
+            return q;
+        }
+        case 1: {
+            return q;
+        }
+        case 2: {
+            return q;
+        }
+        case 3: {
+            const auto& x = *std::get_if<3>(&v.value);
+            ::idlgen_borsh::st_u16(q, x.max_slippage_bps);
+            q += 2;
+            return q;
+        }
+        default:
+            return nullptr;
+    }
+}
 inline void encode(::idlgen_borsh::Writer& w, const ::godark::settlement::OrderTypeV2& v) noexcept {
+    // Fast path: one bounds check for the largest encoding (3 bytes), then unchecked writes.
+    if (std::uint8_t* q = w.window(3)) {
+        if (std::uint8_t* end = ::godark::settlement::put(q, v)) {
+            w.commit(end);
+            return;
+        }
+    }
     std::uint8_t* tag = w.claim(1);
     if (tag == nullptr) return;
     *tag = static_cast<std::uint8_t>(v.value.index());
@@ -596,7 +628,37 @@ inline std::size_t encoded_size(const ::godark::settlement::OrderTypeV2& v) noex
     }
 }
 
+inline std::uint8_t* put(std::uint8_t* q, const ::godark::settlement::TradeEventV2& v) noexcept {
+    ::idlgen_borsh::st_u64(q, v.trade_id);
+    ::idlgen_borsh::st_pubkey(q + 8, v.maker);
+    ::idlgen_borsh::st_pubkey(q + 40, v.taker);
+    ::idlgen_borsh::st_u16(q + 72, v.market_index);
+    ::idlgen_borsh::st_u8(q + 74, static_cast<std::uint8_t>(v.side));
+    q += 75;
+    q = ::godark::settlement::put(q, v.order_type);
+    if (q == nullptr) return nullptr;
+    ::idlgen_borsh::st_u64(q, v.price);
+    ::idlgen_borsh::st_u64(q + 8, v.quantity);
+    ::idlgen_borsh::st_u16(q + 16, v.fee_bps);
+    ::idlgen_borsh::st_i64(q + 18, v.timestamp);
+    q += 26;
+    *q++ = v.client_order_id.has_value() ? 1 : 0;
+    if (v.client_order_id.has_value()) {
+        ::idlgen_borsh::st_u128(q, (*v.client_order_id));
+        q += 16;
+    }
+    ::idlgen_borsh::st_i16(q, v.maker_rebate_bps);
+    q += 2;
+    return q;
+}
 inline void encode(::idlgen_borsh::Writer& w, const ::godark::settlement::TradeEventV2& v) noexcept {
+    // Fast path: one bounds check for the largest encoding (123 bytes), then unchecked writes.
+    if (std::uint8_t* q = w.window(123)) {
+        if (std::uint8_t* end = ::godark::settlement::put(q, v)) {
+            w.commit(end);
+            return;
+        }
+    }
     {
         const std::size_t s0 = w.size();
         std::uint8_t* p0 = w.claim(75);
@@ -648,8 +710,8 @@ inline bool decode(::idlgen_borsh::Reader& r, ::godark::settlement::TradeEventV2
         const std::uint8_t* p0 = r.take(75);
         if (p0 == nullptr) return false;
         v.trade_id = ::idlgen_borsh::ld_u64(p0);
-        v.maker = ::idlgen_borsh::ld_pubkey(p0 + 8);
-        v.taker = ::idlgen_borsh::ld_pubkey(p0 + 40);
+        std::memcpy(v.maker.bytes.data(), p0 + 8, 32);
+        std::memcpy(v.taker.bytes.data(), p0 + 40, 32);
         v.market_index = ::idlgen_borsh::ld_u16(p0 + 72);
         { const std::uint8_t t1 = ::idlgen_borsh::ld_u8(p0 + 74); if (t1 >= 2) return r.fail(::idlgen_borsh::Errc::invalid_enum_tag, s0 + 74); v.side = static_cast<::godark::settlement::Side>(t1); }
         (void)s0;
@@ -714,10 +776,28 @@ inline void encode(::idlgen_borsh::Writer& w, const ::godark::settlement::BatchV
         ::idlgen_borsh::st_u64(p0 + 40, v.sequencer_slot);
         (void)s0;
     }
-    ::idlgen_borsh::put_length(w, v.trades.size());
-    for (const auto& e0 : v.trades) {
-        ::godark::settlement::encode(w, e0);
-        if (!w.ok()) return;
+    {
+        ::idlgen_borsh::put_length(w, v.trades.size());
+        bool done0 = false;
+        if (v.trades.size() <= SIZE_MAX / 123) {
+            // Room for the largest possible elements: write them all unchecked.
+            if (std::uint8_t* q0 = w.window(v.trades.size() * 123)) {
+                for (const auto& e0 : v.trades) {
+                    q0 = ::godark::settlement::put(q0, e0);
+                    if (q0 == nullptr) break;
+                }
+                if (q0 != nullptr) {
+                    w.commit(q0);
+                    done0 = true;
+                }
+            }
+        }
+        if (!done0) {
+            for (const auto& e0 : v.trades) {
+                ::godark::settlement::encode(w, e0);
+                if (!w.ok()) return;
+            }
+        }
     }
 }
 inline bool decode(::idlgen_borsh::Reader& r, ::godark::settlement::BatchV2& v) {
@@ -759,11 +839,11 @@ inline ::idlgen_borsh::Fault store(std::uint8_t* p, const ::godark::settlement::
     return {};
 }
 inline ::idlgen_borsh::Fault load(const std::uint8_t* p, ::godark::settlement::ConfigUpdated& v) noexcept {
-    v.admin = ::idlgen_borsh::ld_pubkey(p);
+    std::memcpy(v.admin.bytes.data(), p, 32);
     { bool b1 = false; if (!::idlgen_borsh::ld_bool(p + 32, b1)) return ::idlgen_borsh::Fault{::idlgen_borsh::Errc::invalid_bool, 32}; v.is_paused = b1; }
     v.min_batch_size = ::idlgen_borsh::ld_u32(p + 33);
     v.allowed_batch_versions = ::idlgen_borsh::ld_u8(p + 37);
-    v.active_relayer = ::idlgen_borsh::ld_pubkey(p + 38);
+    std::memcpy(v.active_relayer.bytes.data(), p + 38, 32);
     return {};
 }
 inline void encode(::idlgen_borsh::Writer& w, const ::godark::settlement::ConfigUpdated& v) noexcept {
@@ -790,11 +870,11 @@ inline ::idlgen_borsh::Fault store(std::uint8_t* p, const ::godark::settlement::
     return {};
 }
 inline ::idlgen_borsh::Fault load(const std::uint8_t* p, ::godark::settlement::GlobalConfig& v) noexcept {
-    v.admin = ::idlgen_borsh::ld_pubkey(p);
+    std::memcpy(v.admin.bytes.data(), p, 32);
     { bool b1 = false; if (!::idlgen_borsh::ld_bool(p + 32, b1)) return ::idlgen_borsh::Fault{::idlgen_borsh::Errc::invalid_bool, 32}; v.is_paused = b1; }
     v.min_batch_size = ::idlgen_borsh::ld_u32(p + 33);
     v.allowed_batch_versions = ::idlgen_borsh::ld_u8(p + 37);
-    v.active_relayer = ::idlgen_borsh::ld_pubkey(p + 38);
+    std::memcpy(v.active_relayer.bytes.data(), p + 38, 32);
     return {};
 }
 inline void encode(::idlgen_borsh::Writer& w, const ::godark::settlement::GlobalConfig& v) noexcept {
@@ -852,8 +932,8 @@ inline ::idlgen_borsh::Fault store(std::uint8_t* p, const ::godark::settlement::
     return {};
 }
 inline ::idlgen_borsh::Fault load(const std::uint8_t* p, ::godark::settlement::VaultBalance& v) noexcept {
-    v.owner = ::idlgen_borsh::ld_pubkey(p);
-    v.mint = ::idlgen_borsh::ld_pubkey(p + 32);
+    std::memcpy(v.owner.bytes.data(), p, 32);
+    std::memcpy(v.mint.bytes.data(), p + 32, 32);
     v.amount = ::idlgen_borsh::ld_u64(p + 64);
     v.locked = ::idlgen_borsh::ld_u64(p + 72);
     v.bump = ::idlgen_borsh::ld_u8(p + 80);
@@ -888,7 +968,7 @@ struct GlobalConfig {
         std::memcpy(d, discriminator.data(), discriminator.size());
         ::godark::settlement::encode(w, v);
     }
-    static std::size_t encoded_size(const type& v) noexcept { return 8 + ::godark::settlement::encoded_size(v); }
+    static std::size_t encoded_size(const type& v) noexcept { (void)v; return 8 + ::godark::settlement::encoded_size(v); }
     static bool matches(const std::uint8_t* data, std::size_t size) noexcept {
         return size >= 8 && std::memcmp(data, discriminator.data(), 8) == 0;
     }
@@ -924,7 +1004,7 @@ struct SettlementState {
         std::memcpy(d, discriminator.data(), discriminator.size());
         ::godark::settlement::encode(w, v);
     }
-    static std::size_t encoded_size(const type& v) noexcept { return 8 + ::godark::settlement::encoded_size(v); }
+    static std::size_t encoded_size(const type& v) noexcept { (void)v; return 8 + ::godark::settlement::encoded_size(v); }
     static bool matches(const std::uint8_t* data, std::size_t size) noexcept {
         return size >= 8 && std::memcmp(data, discriminator.data(), 8) == 0;
     }
@@ -960,7 +1040,7 @@ struct VaultBalance {
         std::memcpy(d, discriminator.data(), discriminator.size());
         ::godark::settlement::encode(w, v);
     }
-    static std::size_t encoded_size(const type& v) noexcept { return 8 + ::godark::settlement::encoded_size(v); }
+    static std::size_t encoded_size(const type& v) noexcept { (void)v; return 8 + ::godark::settlement::encoded_size(v); }
     static bool matches(const std::uint8_t* data, std::size_t size) noexcept {
         return size >= 8 && std::memcmp(data, discriminator.data(), 8) == 0;
     }
@@ -999,7 +1079,7 @@ struct BatchSettled {
         std::memcpy(d, discriminator.data(), discriminator.size());
         ::godark::settlement::encode(w, v);
     }
-    static std::size_t encoded_size(const type& v) noexcept { return 8 + ::godark::settlement::encoded_size(v); }
+    static std::size_t encoded_size(const type& v) noexcept { (void)v; return 8 + ::godark::settlement::encoded_size(v); }
     static bool matches(const std::uint8_t* data, std::size_t size) noexcept {
         return size >= 8 && std::memcmp(data, discriminator.data(), 8) == 0;
     }
@@ -1034,7 +1114,7 @@ struct ConfigUpdated {
         std::memcpy(d, discriminator.data(), discriminator.size());
         ::godark::settlement::encode(w, v);
     }
-    static std::size_t encoded_size(const type& v) noexcept { return 8 + ::godark::settlement::encoded_size(v); }
+    static std::size_t encoded_size(const type& v) noexcept { (void)v; return 8 + ::godark::settlement::encoded_size(v); }
     static bool matches(const std::uint8_t* data, std::size_t size) noexcept {
         return size >= 8 && std::memcmp(data, discriminator.data(), 8) == 0;
     }
@@ -1073,12 +1153,12 @@ struct InitializeConfig {
         std::uint32_t min_batch_size;
         std::uint8_t allowed_batch_versions;
         ::idlgen_borsh::Pubkey active_relayer;
-        friend bool operator==(const Args& a, const Args& b) noexcept {
-            return a.min_batch_size == b.min_batch_size
-            && a.allowed_batch_versions == b.allowed_batch_versions
-            && a.active_relayer == b.active_relayer;
+        friend bool operator==(const Args& lhs_, const Args& rhs_) noexcept {
+            return lhs_.min_batch_size == rhs_.min_batch_size
+            && lhs_.allowed_batch_versions == rhs_.allowed_batch_versions
+            && lhs_.active_relayer == rhs_.active_relayer;
         }
-        friend bool operator!=(const Args& a, const Args& b) noexcept { return !(a == b); }
+        friend bool operator!=(const Args& lhs_, const Args& rhs_) noexcept { return !(lhs_ == rhs_); }
     };
     static void encode_args(::idlgen_borsh::Writer& w, const Args& v) noexcept {
         {
@@ -1098,7 +1178,7 @@ struct InitializeConfig {
             if (p0 == nullptr) return false;
             v.min_batch_size = ::idlgen_borsh::ld_u32(p0);
             v.allowed_batch_versions = ::idlgen_borsh::ld_u8(p0 + 4);
-            v.active_relayer = ::idlgen_borsh::ld_pubkey(p0 + 5);
+            std::memcpy(v.active_relayer.bytes.data(), p0 + 5, 32);
             (void)s0;
         }
         return true;
@@ -1150,12 +1230,12 @@ struct UpdateConfig {
         std::optional<std::uint32_t> min_batch_size;
         std::optional<std::uint8_t> allowed_batch_versions;
         std::optional<::idlgen_borsh::Pubkey> active_relayer;
-        friend bool operator==(const Args& a, const Args& b) noexcept {
-            return a.min_batch_size == b.min_batch_size
-            && a.allowed_batch_versions == b.allowed_batch_versions
-            && a.active_relayer == b.active_relayer;
+        friend bool operator==(const Args& lhs_, const Args& rhs_) noexcept {
+            return lhs_.min_batch_size == rhs_.min_batch_size
+            && lhs_.allowed_batch_versions == rhs_.allowed_batch_versions
+            && lhs_.active_relayer == rhs_.active_relayer;
         }
-        friend bool operator!=(const Args& a, const Args& b) noexcept { return !(a == b); }
+        friend bool operator!=(const Args& lhs_, const Args& rhs_) noexcept { return !(lhs_ == rhs_); }
     };
     static void encode_args(::idlgen_borsh::Writer& w, const Args& v) noexcept {
         {
@@ -1252,7 +1332,7 @@ struct UpdateConfig {
                     const std::size_t s1 = r.pos();
                     const std::uint8_t* p1 = r.take(32);
                     if (p1 == nullptr) return false;
-                    (*v.active_relayer) = ::idlgen_borsh::ld_pubkey(p1);
+                    std::memcpy((*v.active_relayer).bytes.data(), p1, 32);
                     (void)s1;
                 }
             } else {
@@ -1318,7 +1398,7 @@ struct Pause {
     // The instruction's arguments, in wire order.
     struct Args {
         friend bool operator==(const Args&, const Args&) noexcept { return true; }
-        friend bool operator!=(const Args& a, const Args& b) noexcept { return !(a == b); }
+        friend bool operator!=(const Args& lhs_, const Args& rhs_) noexcept { return !(lhs_ == rhs_); }
     };
     static void encode_args(::idlgen_borsh::Writer& w, const Args& v) noexcept {
         (void)w;
@@ -1374,7 +1454,7 @@ struct Unpause {
     // The instruction's arguments, in wire order.
     struct Args {
         friend bool operator==(const Args&, const Args&) noexcept { return true; }
-        friend bool operator!=(const Args& a, const Args& b) noexcept { return !(a == b); }
+        friend bool operator!=(const Args& lhs_, const Args& rhs_) noexcept { return !(lhs_ == rhs_); }
     };
     static void encode_args(::idlgen_borsh::Writer& w, const Args& v) noexcept {
         (void)w;
@@ -1432,10 +1512,10 @@ struct SettleBatch {
     // The instruction's arguments, in wire order.
     struct Args {
         std::vector<std::uint8_t> data;
-        friend bool operator==(const Args& a, const Args& b) noexcept {
-            return a.data == b.data;
+        friend bool operator==(const Args& lhs_, const Args& rhs_) noexcept {
+            return lhs_.data == rhs_.data;
         }
-        friend bool operator!=(const Args& a, const Args& b) noexcept { return !(a == b); }
+        friend bool operator!=(const Args& lhs_, const Args& rhs_) noexcept { return !(lhs_ == rhs_); }
     };
     static void encode_args(::idlgen_borsh::Writer& w, const Args& v) noexcept {
         ::idlgen_borsh::put_bytes(w, v.data.data(), v.data.size());
@@ -1491,10 +1571,10 @@ struct Ping {
     // The instruction's arguments, in wire order.
     struct Args {
         std::uint64_t batch_id;
-        friend bool operator==(const Args& a, const Args& b) noexcept {
-            return a.batch_id == b.batch_id;
+        friend bool operator==(const Args& lhs_, const Args& rhs_) noexcept {
+            return lhs_.batch_id == rhs_.batch_id;
         }
-        friend bool operator!=(const Args& a, const Args& b) noexcept { return !(a == b); }
+        friend bool operator!=(const Args& lhs_, const Args& rhs_) noexcept { return !(lhs_ == rhs_); }
     };
     static void encode_args(::idlgen_borsh::Writer& w, const Args& v) noexcept {
         {
@@ -1560,10 +1640,10 @@ struct Deposit {
     // The instruction's arguments, in wire order.
     struct Args {
         std::uint64_t amount;
-        friend bool operator==(const Args& a, const Args& b) noexcept {
-            return a.amount == b.amount;
+        friend bool operator==(const Args& lhs_, const Args& rhs_) noexcept {
+            return lhs_.amount == rhs_.amount;
         }
-        friend bool operator!=(const Args& a, const Args& b) noexcept { return !(a == b); }
+        friend bool operator!=(const Args& lhs_, const Args& rhs_) noexcept { return !(lhs_ == rhs_); }
     };
     static void encode_args(::idlgen_borsh::Writer& w, const Args& v) noexcept {
         {
@@ -1629,10 +1709,10 @@ struct Withdraw {
     // The instruction's arguments, in wire order.
     struct Args {
         std::uint64_t amount;
-        friend bool operator==(const Args& a, const Args& b) noexcept {
-            return a.amount == b.amount;
+        friend bool operator==(const Args& lhs_, const Args& rhs_) noexcept {
+            return lhs_.amount == rhs_.amount;
         }
-        friend bool operator!=(const Args& a, const Args& b) noexcept { return !(a == b); }
+        friend bool operator!=(const Args& lhs_, const Args& rhs_) noexcept { return !(lhs_ == rhs_); }
     };
     static void encode_args(::idlgen_borsh::Writer& w, const Args& v) noexcept {
         {
@@ -1698,10 +1778,10 @@ struct CloseVault {
     // The instruction's arguments, in wire order.
     struct Args {
         ::idlgen_borsh::Pubkey mint;
-        friend bool operator==(const Args& a, const Args& b) noexcept {
-            return a.mint == b.mint;
+        friend bool operator==(const Args& lhs_, const Args& rhs_) noexcept {
+            return lhs_.mint == rhs_.mint;
         }
-        friend bool operator!=(const Args& a, const Args& b) noexcept { return !(a == b); }
+        friend bool operator!=(const Args& lhs_, const Args& rhs_) noexcept { return !(lhs_ == rhs_); }
     };
     static void encode_args(::idlgen_borsh::Writer& w, const Args& v) noexcept {
         {
@@ -1717,7 +1797,7 @@ struct CloseVault {
             const std::size_t s0 = r.pos();
             const std::uint8_t* p0 = r.take(32);
             if (p0 == nullptr) return false;
-            v.mint = ::idlgen_borsh::ld_pubkey(p0);
+            std::memcpy(v.mint.bytes.data(), p0, 32);
             (void)s0;
         }
         return true;

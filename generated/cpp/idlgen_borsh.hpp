@@ -262,6 +262,18 @@ inline bool st_f64(std::uint8_t* p, double v) noexcept {
     return true;
 }
 
+// Members of a packed (repr(C, packed)) struct may be misaligned: they are copied, never referenced.
+template <class M>
+inline M read_unaligned(const void* object, std::size_t offset) noexcept {
+    M m;
+    std::memcpy(static_cast<void*>(&m), static_cast<const unsigned char*>(object) + offset, sizeof(M));
+    return m;
+}
+template <class M>
+inline void write_unaligned(void* object, std::size_t offset, const M& m) noexcept {
+    std::memcpy(static_cast<unsigned char*>(object) + offset, static_cast<const void*>(&m), sizeof(M));
+}
+
 // Index of the first byte that makes `s` invalid UTF-8 by Rust's rules (no overlong forms, no
 // surrogates, nothing above U+10FFFF), or `n` when all of it is valid.
 inline std::size_t utf8_error_at(const std::uint8_t* s, std::size_t n) noexcept {
@@ -338,6 +350,12 @@ public:
     void fail(Errc code, std::size_t at, std::size_t detail = 0) noexcept {
         if (st_.code == Errc::ok) st_ = Status{code, at, detail};
     }
+    // Fast path for values of bounded size: where the next n bytes would go if at least n are free
+    // (nothing is claimed), else nullptr. Write through it, then commit() the end actually reached.
+    std::uint8_t* window(std::size_t n) noexcept {
+        return st_.code == Errc::ok && n <= cap_ - pos_ ? data_ + pos_ : nullptr;
+    }
+    void commit(const std::uint8_t* end) noexcept { pos_ = static_cast<std::size_t>(end - data_); }
     // Overwrites a u32 written earlier (a length prefix known only after the body).
     void patch_u32(std::size_t at, std::uint32_t v) noexcept {
         if (at + 4 <= pos_) st_u32(data_ + at, v);

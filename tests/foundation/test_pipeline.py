@@ -125,3 +125,16 @@ def test_check_on_fresh_tree_renders_nothing(built: Path) -> None:
     r = subprocess.run([sys.executable, "-c", code], cwd=built, capture_output=True, text=True, check=False)
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip().endswith("[]"), r.stdout
+
+
+def test_build_of_one_target_keeps_the_others(built: Path, tmp_path: Path) -> None:
+    p = tmp_path / "p"
+    shutil.copytree(built, p)
+    before = tree(p / "generated")
+    r = idlgen(p, "build", "--target", "python")
+    assert r.returncode == 0, r.stderr
+    assert "0 removed" in r.stdout
+    after = tree(p / "generated")
+    assert {k: v for k, v in after.items() if k != ".idlgen-manifest.json"} == {
+        k: v for k, v in before.items() if k != ".idlgen-manifest.json"}
+    assert idlgen(p, "check").returncode == 0

@@ -85,3 +85,15 @@ def test_fresh_only_for_same_fingerprint_and_untouched_files(tmp_path: Path) -> 
     assert not w.fresh("f1")
     w.write({"gen/a.txt": "A", "gen/b.txt": "B"})  # written without a fingerprint: never fresh
     assert not w.fresh("")
+
+
+def test_scoped_write_leaves_other_targets_alone(tmp_path: Path) -> None:
+    w = Writer(tmp_path, Path("gen"))
+    w.write({"gen/py/a.py": "A", "gen/cpp/a.hpp": "H"}, {"gen/py/a.py": "python", "gen/cpp/a.hpp": "cpp"}, "f")
+    r = w.write({"gen/py/b.py": "B"}, {"gen/py/b.py": "python"}, "f", scope=("python",))
+    assert r.removed == ["gen/py/a.py"]
+    assert (tmp_path / "gen" / "cpp" / "a.hpp").read_text() == "H"
+    assert sorted(w.owned()) == ["gen/cpp/a.hpp", "gen/py/b.py"]
+    assert not w.fresh("f"), "a partial build never claims the whole tree is fresh"
+    assert [p.kind for p in w.check({"gen/py/b.py": "B"}, scope=("python",))] == []
+    assert [(p.path, p.kind) for p in w.check({"gen/py/b.py": "B"})] == [("gen/cpp/a.hpp", "extra")]
