@@ -345,8 +345,12 @@ void zero_copy_memory_image() {
     EXPECT(buf[8 + 8] == 0x08 && buf[8 + 15] == 0x01 && buf[8 + 20] == 0x44 && buf[8 + 24] == 0xEF);
     edge::Padded back{};
     EXPECT(edge::accounts::Padded::decode(buf.data(), buf.size(), back).ok() && back == p);
-    // The Borsh encoding of the same type (as an argument, say) is packed: 16 bytes.
-    EXPECT(edge::encoded_size(p) == 16);
+    // The type on its own is the same image; as a field of a Borsh type it is packed (16 bytes).
+    EXPECT(edge::encoded_size(p) == sizeof(edge::Padded));
+    std::vector<std::uint8_t> own;
+    EXPECT(ib::to_bytes(p, own).ok() && std::memcmp(own.data(), buf.data() + 8, own.size()) == 0);
+    std::uint8_t packed[16];
+    EXPECT(edge::store(packed, p).code == ib::Errc::ok && packed[1] == 0x08 && packed[9] == 0xCD);
 
     edge::Tight t{};
     t.tag = 1;

@@ -82,6 +82,15 @@ class Run:
     output: str
 
 
+def run(cmd: Sequence[str], *, program: bool = False, timeout: int = 1200) -> Run:
+    """A compiler step (program=False) or a test program run (sanitizer options set)."""
+    env = dict(os.environ, ASAN_OPTIONS="detect_leaks=1:abort_on_error=0", UBSAN_OPTIONS="print_stacktrace=1")
+    proc = subprocess.run(list(cmd), capture_output=True, text=True, timeout=timeout, check=False,
+                          env=env if program else None)
+    head = f"$ {' '.join(cmd)} (exit {proc.returncode})\n"
+    return Run(proc.returncode == 0, head + proc.stdout[-3000:] + proc.stderr[-6000:])
+
+
 def build_and_run(cxx: str, source: Path, include: Path, flags: Sequence[str], exe: Path, *,
                   timeout: int = 600) -> Run:
     cmd = [cxx, *flags, "-I", str(include), str(source), "-o", str(exe)]

@@ -186,6 +186,7 @@ class Check:
     expected: str  # byte list
     size: int
     codec: str  # name of the harness codec struct
+    codec_ops: str  # the function returning its Ops
     lenient: bool  # on-chain-compatible decode exists (trailing bytes ignored)
 
 
@@ -242,7 +243,8 @@ def render_conformance(program: Program, ctx: RenderContext, vectors: Sequence[V
             codecs[key] = (cname, "\n".join(body), lenient is not None)
         cname, _, has_lenient = codecs[key]
         checks.append(Check(c_string(f"{vec.kind} {vec.name} [{vec.label}]".encode()), t, value,
-                            c_string(vec.data), len(vec.data), cname, has_lenient))
+                            c_string(vec.data), len(vec.data), cname, "ops" + cname.removeprefix("Codec"),
+                            has_lenient))
     # Split the checks over several functions so no single function grows without bound.
     chunks = [checks[i:i + 40] for i in range(0, len(checks), 40)]
     return render("cpp/conformance.cpp.jinja", header=header_lines(program, ctx),

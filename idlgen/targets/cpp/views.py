@@ -239,20 +239,23 @@ class Views:
                 f"        if (std::uint8_t* end = {self.ns}::put(q, v)) {{",
                 "            w.commit(end);", "            return;", "        }", "    }"]
 
-    def _fixed_wrappers(self, q: str, size: int) -> list[str]:
+    def _fixed_wrappers(self, q: str, size: int, suffix: str = "") -> list[str]:
         """encode / decode of a fixed-size type: one bounds check, then store / load."""
+        note = ["// A zero-copy type on its own is its repr(C) memory image (padding zeroed); as a field of",
+                "// a Borsh type it is packed Borsh (store / load)."] if suffix else []
         return [
+            *note,
             f"inline void encode({RT}::Writer& w, const {q}& v) noexcept {{",
             "    const std::size_t s0 = w.size();",
             f"    std::uint8_t* p0 = w.claim({size});",
             "    if (p0 == nullptr) return;",
-            f"    if (const {FAULT} f = store(p0, v); f.code != {ERRC}::ok) w.fail(f.code, s0 + f.at);",
+            f"    if (const {FAULT} f = store{suffix}(p0, v); f.code != {ERRC}::ok) w.fail(f.code, s0 + f.at);",
             "}",
             f"inline bool decode({RT}::Reader& r, {q}& v) {{",
             "    const std::size_t s0 = r.pos();",
             f"    const std::uint8_t* p0 = r.take({size});",
             "    if (p0 == nullptr) return false;",
-            f"    if (const {FAULT} f = load(p0, v); f.code != {ERRC}::ok) return r.fail(f.code, s0 + f.at);",
+            f"    if (const {FAULT} f = load{suffix}(p0, v); f.code != {ERRC}::ok) return r.fail(f.code, s0 + f.at);",
             "    return true;",
             "}",
             f"inline std::size_t encoded_size(const {q}&) noexcept {{ return {size}; }}",
@@ -284,7 +287,12 @@ class Views:
         lines: list[str] = []
         if td.borsh_size is not None:
             lines += self._store_load(q, fields, member, packed=q if packed else None, mem=False)
-            lines += self._fixed_wrappers(q, td.borsh_size)
+            if self.gen.needs_mem(td.name):
+                lines += self._store_load(q, fields, member, packed=q if packed else None, mem=True, layout_of=td)
+            if td.zero_copy and td.c_layout is not None and self.gen.needs_mem(td.name):
+                lines += self._fixed_wrappers(q, td.c_layout.size, "_mem")
+            else:
+                lines += self._fixed_wrappers(q, td.borsh_size)
         else:
             if self._bounded(td):
                 lines += [f"inline std::uint8_t* put(std::uint8_t* q, const {q}& v) noexcept {{",
@@ -296,8 +304,6 @@ class Views:
                       *indent(self.gen.dec_fields(fields, member, q if packed else None)), "    return true;", "}",
                       f"inline std::size_t encoded_size(const {q}& v) noexcept {{",
                       *indent(self.gen.size_fields(fields, member)), "    (void)v;", "    return n;", "}"]
-        if self.gen.needs_mem(td.name):
-            lines += self._store_load(q, fields, member, packed=q if packed else None, mem=True, layout_of=td)
         return "\n".join(lines)
 
     def _store_load(self, q: str, fields: Sequence[Field], member: Callable[[Field], str], *, packed: str | None,
