@@ -688,7 +688,7 @@ def unique(mapping: dict[str, str]) -> dict[str, str]:
     for k, v in mapping.items():
         name, i = v, 2
         while name in seen:
-            name = f"{v}_{i}"
+            name = f"{v}{'' if v.endswith('_') else '_'}{i}"  # never a double underscore (reserved)
             i += 1
         seen.add(name)
         out[k] = name

@@ -73,11 +73,16 @@ class Views:
 
     # ------------------------------------------------------------------ naming helpers
 
-    def member_names(self, fields: Sequence[Field]) -> dict[str, str]:
-        return unique({f.name: names.field_name(f.snake or f.name) for f in fields})
+    def member_names(self, fields: Sequence[Field], owner: str) -> dict[str, str]:
+        """Data member names of struct `owner` (a member may not be named like its class)."""
+        raw = {}
+        for f in fields:
+            n = names.field_name(f.snake or f.name)
+            raw[f.name] = n + "_" if n == owner else n
+        return unique(raw)
 
-    def member(self, fields: Sequence[Field], obj: str) -> Callable[[Field], str]:
-        m = self.member_names(fields)
+    def member(self, fields: Sequence[Field], obj: str, owner: str) -> Callable[[Field], str]:
+        m = self.member_names(fields, owner)
         return lambda f: f"{obj}.{m[f.name]}"
 
     def variant_names(self, td: TypeDef) -> list[str]:
@@ -162,7 +167,10 @@ class Views:
 
     def _plain_struct(self, name: str, fields: Sequence[Field], docs: list[str], *, packed: bool,
                       align: int | None = None, qualified: bool = False) -> list[str]:
-        m = self.member_names(fields)
+        m = self.member_names(fields, name)
+        # A member named like a type the struct uses would change that name's meaning: qualify.
+        used = {self.gen.tname(n, qualified=False) for f in fields for n in _defined_names(f.type)}
+        qualified = qualified or bool(used & set(m.values()))
         lines: list[str] = []
         if packed:
             lines += ["#if defined(__GNUC__) && !defined(__clang__)", "#pragma GCC diagnostic push",
@@ -200,7 +208,7 @@ class Views:
     def _layout_asserts(self, td: TypeDef, name: str) -> list[str]:
         lay = td.c_layout
         assert lay is not None and isinstance(td.body, StructBody)
-        m = self.member_names(td.body.fields)
+        m = self.member_names(td.body.fields, name)
         lines = [f"// repr(C) layout of `{td.name}`, as Rust lays it out: the engine may memcpy it.",
                  f"static_assert(std::is_standard_layout_v<{name}>, \"{name}: standard layout\");",
                  f"static_assert(std::is_trivially_copyable_v<{name}>, \"{name}: trivially copyable\");",
@@ -283,7 +291,7 @@ class Views:
         assert isinstance(td.body, StructBody)
         fields = td.body.fields
         packed = bool(td.repr and td.repr.packed and td.c_layout is not None)
-        member = self.member(fields, "v")
+        member = self.member(fields, "v", self.gen.tname(td.name, qualified=False))
         lines: list[str] = []
         if td.borsh_size is not None:
             lines += self._store_load(q, fields, member, packed=q if packed else None, mem=False)
@@ -342,7 +350,7 @@ class Views:
         dec_cases: list[str] = []
         size_cases: list[str] = []
         for i, v in enumerate(td.body.variants):
-            member = self.member(v.fields, "x")
+            member = self.member(v.fields, "x", vnames[i])
             getc = f"const auto& x = *std::get_if<{i}>(&v.value);"
             if td.borsh_size is None:
                 enc_cases += [f"case {i}: {{", f"    {getc}" if v.fields else "",
@@ -360,7 +368,7 @@ class Views:
         if self._bounded(td):
             put_cases: list[str] = []
             for i, v in enumerate(td.body.variants):
-                member = self.member(v.fields, "x")
+                member = self.member(v.fields, "x", vnames[i])
                 get = [f"    const auto& x = *std::get_if<{i}>(&v.value);"] if v.fields else []
                 put_cases += [f"case {i}: {{", *get, *indent(self.gen.put_fields(v.fields, member)),
                               "    return q;", "}"]
@@ -411,7 +419,7 @@ class Views:
         st: list[str] = []
         ld: list[str] = []
         for i, v in enumerate(td.body.variants):
-            member = self.member(v.fields, "x")
+            member = self.member(v.fields, "x", vnames[i])
             sbody: list[str] = []
             lbody: list[str] = []
             off = 1
@@ -539,7 +547,7 @@ class Views:
         disc = ix.discriminator
         n = len(disc)
         args = self._plain_struct("Args", ix.args, [], packed=False, qualified=True)
-        member = self.member(ix.args, "v")
+        member = self.member(ix.args, "v", "Args")
         metas = ix.flat_accounts()
         specs = ", ".join(f'{RT}::AccountSpec{{"{a.name}", {_b(a.writable)}, {_b(a.signer)}, {_b(a.optional)}}}'
                           for a in metas)
@@ -731,7 +739,7 @@ class Views:
         f = next((f for f in td.body.fields if f.snake == fam.gate.field), None)
         if f is None or not (isinstance(f.type, PrimType) and f.type.prim.is_int and f.type.prim.bits <= 64):
             return None
-        return self.gen.tname(tname), self.member_names(td.body.fields)[f.name]
+        return self.gen.tname(tname), self.member_names(td.body.fields, self.gen.tname(tname, qualified=False))[f.name]
 
     def _carrier(self, fam: Family) -> tuple[str, str] | None:
         if fam.carrier is None:
@@ -813,6 +821,16 @@ _PRIM = {p: t for p, t in {
     Prim.U8: "std::uint8_t", Prim.I8: "std::int8_t", Prim.U16: "std::uint16_t", Prim.I16: "std::int16_t",
     Prim.U32: "std::uint32_t", Prim.I32: "std::int32_t", Prim.U64: "std::uint64_t", Prim.I64: "std::int64_t",
 }.items()}
+
+
+def _defined_names(t: TypeRef) -> list[str]:
+    match t:
+        case DefinedType(name=n):
+            return [n]
+        case PrimType():
+            return []
+        case _:
+            return _defined_names(t.inner)
 
 
 def _b(x: bool) -> str:
