@@ -9,6 +9,11 @@
 //   ::idlgen_borsh::from_bytes(p, n, v) decodes exactly n bytes (trailing bytes are an error)
 //   accounts::X / events::X / instructions::X   discriminator + body, decode() (trailing bytes ignored,
 //                                       as on chain) and decode_strict()
+//   families::X                         version byte + body, checked against the allowed-versions bitmask
+// Hot path: size a buffer once and reuse it; encoding never allocates.
+//   std::vector<std::uint8_t> buf(1 << 20);
+//   ::idlgen_borsh::Writer w(buf);
+//   encode(w, value);                   // then w.ok(), w.size(); on failure w.status().code / .offset
 #ifndef IDLGEN_GODARK_SETTLEMENT_HPP_
 #define IDLGEN_GODARK_SETTLEMENT_HPP_
 
