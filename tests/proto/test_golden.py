@@ -1,15 +1,14 @@
 """Golden .proto and lock for the bundled IDL, and the committed lock is what `idlgen build` would write.
 
-Refresh: IDLGEN_REFRESH_GOLDEN=1 .venv/bin/pytest tests/proto/test_golden.py
+The goldens are the committed generated/proto/ and idl/godark_settlement.lock.json; refresh with
+`.venv/bin/idlgen build`.
 """
 
 from __future__ import annotations
 
-from tests.conftest import ROOT, TESTS
+from tests.conftest import ROOT
 from tests.proto.helpers import LOCK, load, proto_of, render
-from tests.support.golden import check_golden
-
-REFRESH = "IDLGEN_REFRESH_GOLDEN=1 .venv/bin/pytest tests/proto/test_golden.py"
+from tests.support.golden import check_generated
 
 
 def committed_lock() -> str:
@@ -20,8 +19,7 @@ def test_bundled_proto_and_lock_match_goldens() -> None:
     files = render(load(), committed_lock(), targets=("proto",))
     path, text = proto_of(files)
     assert path == "generated/proto/godark/settlement/v1/godark_settlement.proto"
-    check_golden({"godark/settlement/v1/godark_settlement.proto": text, "godark_settlement.lock.json": files[LOCK]},
-                 TESTS / "golden" / "proto", REFRESH)
+    check_generated({path: text, LOCK: files[LOCK]})
 
 
 def test_committed_lock_is_up_to_date() -> None:

@@ -40,3 +40,40 @@ def check_golden(files: Mapping[str, str], folder: Path, refresh_cmd: str) -> No
     if problems:
         pytest.fail("\n".join(problems) + f"\n\nIf the change is intended, refresh with:\n  {refresh_cmd}",
                     pytrace=False)
+
+
+# The bundled settlement program's goldens are the committed generated/ tree itself: one copy, refreshed by
+# `idlgen build` (which also keeps the manifest and the proto lock in step), compared file by file here.
+REFRESH_GENERATED = ".venv/bin/idlgen build   # then review and commit generated/ and idl/*.lock.json"
+
+
+def bundled_render(target: str) -> dict[str, str]:
+    """What `idlgen build` renders for `target` from this repository's [tool.idlgen], keyed by repo path."""
+    from idlgen.config import load_config
+    from idlgen.pipeline import context, load_all
+    from idlgen.pipeline import target as target_of
+
+    root = Path(__file__).resolve().parents[2]
+    config = load_config(root / "pyproject.toml")
+    files: dict[str, str] = {}
+    for item in load_all(config):
+        files.update(target_of(target).render(item.program, context(config, item.config, item.program)))
+    return files
+
+
+def check_generated(files: Mapping[str, str]) -> None:
+    """Compare rendered files (repo-relative paths) with the committed copies; never rewrites them."""
+    root = Path(__file__).resolve().parents[2]
+    problems: list[str] = []
+    for rel in sorted(files):
+        path = root / rel
+        want = path.read_text(encoding="utf-8") if path.is_file() else None
+        if want is None:
+            problems.append(f"not committed: {rel}")
+        elif want != files[rel]:
+            problems.append("".join(difflib.unified_diff(
+                want.splitlines(keepends=True), files[rel].splitlines(keepends=True),
+                fromfile=f"committed {rel}", tofile=f"rendered {rel}")))
+    if problems:
+        pytest.fail("\n".join(problems) + f"\n\nIf the change is intended, refresh with:\n  {REFRESH_GENERATED}",
+                    pytrace=False)
