@@ -15,8 +15,10 @@ from typing import Any, TypeVar
 import click
 
 from idlgen import __version__
+from idlgen.compat import command as compat_command
 from idlgen.config import Config, ProgramConfig, default_config, find_config, load_config
 from idlgen.diagnostics import Exit, IdlgenError
+from idlgen.tools import commands as tools_commands
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -153,21 +155,10 @@ def check(idls: tuple[str, ...], config_path: str | None, out: str | None, targe
     sys.exit(int(Exit.FINDINGS))
 
 
-def register_late_commands() -> None:
-    """Commands that live in their own modules (diff, decode, ...) register themselves here."""
-    import importlib
-
-    for module in ("idlgen.compat.command", "idlgen.tools.commands"):
-        try:
-            mod = importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name is None or not module.startswith(exc.name):
-                raise
-            continue
-        mod.register(main)
-
-
-register_late_commands()
+# `diff`/`rules` and `simtest`/`decode`/`init`/`hook-diff` live beside the code they drive; each module
+# imports only click at load time, so registering them costs the pre-commit hook nothing.
+compat_command.register(main)
+tools_commands.register(main)
 
 if __name__ == "__main__":  # pragma: no cover
     main()
