@@ -34,6 +34,9 @@ class RenderContext:
     lock_text: str | None = None  # the committed lock, if any
     out: str = "generated"  # output folder relative to the project root
     targets: tuple[str, ...] = ("python", "proto", "cpp")  # every target being built together
+    # False for `idlgen check`, which never writes: proofs made before writing (libcst parsing every
+    # generated Python module) are skipped there; the text rendered is the same either way.
+    for_write: bool = True
     extra: Mapping[str, str] = field(default_factory=dict)
 
 

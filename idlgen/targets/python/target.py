@@ -6,8 +6,6 @@ import ast
 import re
 from collections.abc import Iterable
 
-import libcst
-
 from idlgen.diagnostics import IdlgenError
 from idlgen.ir.model import Program
 from idlgen.targets.base import RenderContext, header_lines
@@ -129,7 +127,8 @@ class PythonTarget:
         pkg = ctx.names.python_package
         if not pkg.isidentifier():
             raise IdlgenError(f"python_package {pkg!r} is not a valid Python identifier", file=ctx.idl_path)
-        return {f"{ctx.out}/python/{pkg}/{rel}": text for rel, text in render_package(program, ctx).items()}
+        files = render_package(program, ctx, validate=ctx.for_write)
+        return {f"{ctx.out}/python/{pkg}/{rel}": text for rel, text in files.items()}
 
 
 def render_package(program: Program, ctx: RenderContext, validate: bool = True) -> dict[str, str]:
@@ -188,6 +187,8 @@ def render_package(program: Program, ctx: RenderContext, validate: bool = True) 
             # Straight-line codecs and data tables make long lines; ruff checks everything else.
             files[rel] = text.replace(header + "\n", header + "\n# ruff: noqa: E501\n", 1)
     files["py.typed"] = ""
+    if validate:
+        import libcst  # only when proving the files: `idlgen check` never writes and skips the proof
     for rel, text in files.items():
         if validate and rel.endswith(".py"):
             try:
