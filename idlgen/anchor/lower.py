@@ -793,7 +793,6 @@ class Lowerer:
         return tuple(replace(t, borsh_size=size_of(t.name), c_layout=layouts.get(t.name)) for t in types)
 
     def check_recursion(self, types: tuple[TypeDef, ...]) -> None:
-        by_name = {t.name: t for t in types}
         finite: set[str] = set()
 
         def ok(t: TypeRef) -> bool:
@@ -824,7 +823,6 @@ class Lowerer:
             if t.name not in finite:
                 self.fail(t.path, f"type {t.name!r} contains itself with no Vec or Option in between: "
                           "every value would be infinitely large")
-        del by_name
 
     # ---- accounts, events, instructions -------------------------------------------------------------
 
