@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from typing import Any, NoReturn
 
 from idlgen.anchor import names
+from idlgen.base58 import b58decode
 from idlgen.diagnostics import IdlError
 from idlgen.ir import layout
 from idlgen.ir.model import (
@@ -267,7 +268,8 @@ class Lowerer:
         )
 
     def check_pubkey(self, value: str, path: str) -> None:
-        if not re.fullmatch(r"[1-9A-HJ-NP-Za-km-z]{32,44}", value) or len(_b58decode(value)) != 32:
+        raw = b58decode(value) if re.fullmatch(r"[1-9A-HJ-NP-Za-km-z]{32,44}", value) else None
+        if raw is None or len(raw) != 32:
             self.fail(path, f"not a base58 public key: {value!r}")
 
     # ---- type declarations ---------------------------------------------------------------------------
@@ -974,7 +976,8 @@ class Lowerer:
         if t == "string" and isinstance(value, str):
             return ConstSeed(value.encode(), path)
         if t in ("publicKey", "pubkey") and isinstance(value, str):
-            return ConstSeed(_b58decode(value), path)
+            self.check_pubkey(value, join(path, "value"))
+            return ConstSeed(b58decode(value) or b"", path)
         if isinstance(t, str) and t in PRIMS and PRIMS[t].is_int and isinstance(value, int | str):
             p = PRIMS[t]
             return ConstSeed(int(value).to_bytes(p.bits // 8, "little", signed=p.is_signed), path)
@@ -1234,19 +1237,4 @@ def _closest(name: str, options: list[str]) -> str | None:
 
     m = difflib.get_close_matches(name, options, n=1, cutoff=0.75)
     return m[0] if m else None
-
-
-_B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
-
-
-def _b58decode(s: str) -> bytes:
-    n = 0
-    for ch in s:
-        i = _B58.find(ch)
-        if i < 0:
-            return b""
-        n = n * 58 + i
-    body = n.to_bytes((n.bit_length() + 7) // 8, "big") if n else b""
-    pad = len(s) - len(s.lstrip("1"))
-    return b"\x00" * pad + body
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import random
 from typing import Any, assert_never
 
+from idlgen.base58 import b58encode
 from idlgen.ir.model import (
     ArrayType,
     COptionType,
@@ -28,17 +29,6 @@ from idlgen.ir.model import (
     VariantKind,
     VecType,
 )
-
-_B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
-
-
-def b58encode(raw: bytes) -> str:
-    n = int.from_bytes(raw, "big")
-    out = ""
-    while n:
-        n, r = divmod(n, 58)
-        out = _B58[r] + out
-    return "1" * (len(raw) - len(raw.lstrip(b"\0"))) + out
 
 
 class Sampler:

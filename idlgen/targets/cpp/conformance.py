@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from idlgen.base58 import b58decode
 from idlgen.ir.model import (
     ArrayType,
     COptionType,
@@ -38,7 +39,7 @@ from idlgen.targets.base import RenderContext, header_lines
 from idlgen.targets.cpp import names
 from idlgen.targets.cpp.codegen import RT, unique
 from idlgen.targets.cpp.header import file_stem
-from idlgen.targets.cpp.views import Views, b58decode, c_string, int_literal
+from idlgen.targets.cpp.views import Views, c_string, int_literal
 from idlgen.targets.render import render
 
 

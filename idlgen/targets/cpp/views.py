@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from idlgen.base58 import b58decode
 from idlgen.ir.model import (
     Account,
     DefinedType,
@@ -27,19 +28,6 @@ from idlgen.ir.model import (
 )
 from idlgen.targets.cpp import names
 from idlgen.targets.cpp.codegen import ERRC, FAULT, RT, Codegen, Off, indent, unique
-
-_B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
-
-
-def b58decode(text: str) -> bytes | None:
-    n = 0
-    for ch in text:
-        if ch not in _B58:
-            return None
-        n = n * 58 + _B58.index(ch)
-    pad = len(text) - len(text.lstrip("1"))
-    body = n.to_bytes((n.bit_length() + 7) // 8, "big") if n else b""
-    return b"\0" * pad + body
 
 
 def doc_lines(docs: Sequence[str], pad: str = "") -> list[str]:
