@@ -6,6 +6,7 @@ so `idlgen check` stays fast enough for a pre-commit hook.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import sys
 from collections.abc import Callable
@@ -58,14 +59,11 @@ def resolve_config(idls: tuple[str, ...], config_path: str | None, out: str | No
                 rel = p
             match = next((c for c in config.programs if (config.root / c.idl).resolve() == p), None)
             chosen.append(match or ProgramConfig(idl=rel))
-        config = Config(root=config.root, source=config.source, out=config.out, targets=config.targets,
-                        programs=tuple(chosen), diff=config.diff)
+        config = dataclasses.replace(config, programs=tuple(chosen))
     if out is not None:
-        config = Config(root=config.root, source=config.source, out=Path(out), targets=config.targets,
-                        programs=config.programs, diff=config.diff)
+        config = dataclasses.replace(config, out=Path(out))
     if targets:
-        config = Config(root=config.root, source=config.source, out=config.out, targets=targets,
-                        programs=config.programs, diff=config.diff)
+        config = dataclasses.replace(config, targets=targets)
     return config
 
 

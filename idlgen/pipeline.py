@@ -45,10 +45,14 @@ def load(config: Config, prog: ProgramConfig) -> Program:
     return load_program(path, display=prog.idl.as_posix(), families=prog.family_specs)
 
 
-def load_all(config: Config) -> list[Loaded]:
+def require_programs(config: Config) -> None:
     if not config.programs:
         raise IdlgenError("no IDL to build: pass a path (idlgen build idl/program.json) or configure "
                           "[[tool.idlgen.programs]]")
+
+
+def load_all(config: Config) -> list[Loaded]:
+    require_programs(config)
     return [Loaded(p, load(config, p)) for p in config.programs]
 
 
@@ -133,9 +137,7 @@ def fingerprint(config: Config) -> str:
             h.update(f"{name}=none\0".encode())
     h.update(f"python={sys.version_info[0]}.{sys.version_info[1]}\0".encode())
     h.update(repr((config.out.as_posix(), config.targets, config.programs)).encode())
-    if not config.programs:
-        raise IdlgenError("no IDL to build: pass a path (idlgen build idl/program.json) or configure "
-                          "[[tool.idlgen.programs]]")
+    require_programs(config)
     # The proto lock is an input too, but also an output: the manifest's file hashes cover it.
     for prog in config.programs:
         try:
