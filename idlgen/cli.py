@@ -113,7 +113,7 @@ def build(idls: tuple[str, ...], config_path: str | None, out: str | None, targe
     from idlgen import pipeline
 
     config = resolve_config(idls, config_path, out, targets)
-    loaded, report = pipeline.build(config, scope=targets or None)
+    loaded, report = pipeline.build(config, scope=targets or None, full=not idls)
     for item in loaded:
         p = item.program
         click.echo(f"{item.config.idl.as_posix()}: {p.name} {p.version} ({p.format.value} format): "
@@ -123,6 +123,14 @@ def build(idls: tuple[str, ...], config_path: str | None, out: str | None, targe
             click.echo(f"  note: {note.path}: {note.message}")
         if p.notes and not verbose:
             click.echo(f"  {len(p.notes)} assumption(s) about this IDL; see them with --verbose")
+    for rel in report.removed:
+        click.echo(f"removed: {rel}")
+    for rel in report.kept:
+        click.echo(f"kept: {rel} (no longer generated, but changed since idlgen wrote it: remove it by hand)")
+    for rel in report.replaced:
+        click.echo(f"replaced a symlink: {rel} (now the generated file; the link's target is untouched)")
+    for rel in report.cleaned:
+        click.echo(f"removed an interrupted build's temp file: {rel}")
     click.echo(f"{config.out.as_posix()}/: {len(report.written)} written, {len(report.unchanged)} unchanged, "
                f"{len(report.removed)} removed")
 
@@ -140,7 +148,7 @@ def check(idls: tuple[str, ...], config_path: str | None, out: str | None, targe
     from idlgen import pipeline
 
     config = resolve_config(idls, config_path, out, targets)
-    problems = pipeline.check(config, scope=targets or None)
+    problems = pipeline.check(config, scope=targets or None, full=not idls)
     if not problems:
         click.echo("generated files are up to date")
         return

@@ -43,3 +43,13 @@ def shared_corpus() -> Path:
     if not SHARED_CORPUS.is_dir():
         pytest.skip("../shared/corpus is not present beside the repo")
     return SHARED_CORPUS
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _private_idlgen_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """idlgen's per-user cache (idlgen.cache) in a folder of this test session, never the user's own:
+    set in os.environ so that subprocesses (the CLI under test) inherit it."""
+    import os
+
+    os.environ["IDLGEN_CACHE_DIR"] = str(tmp_path_factory.mktemp("idlgen-cache"))
+    os.environ.pop("IDLGEN_NO_CACHE", None)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
 import pytest
 
 from idlgen.diagnostics import IdlgenError
-from idlgen.write import MANIFEST, Writer
+from idlgen.write import MANIFEST, Scope, Writer
 
 
 def test_writes_only_changed_and_removes_only_owned(tmp_path: Path) -> None:
@@ -74,26 +75,47 @@ def test_check_reports_stale_missing_extra_and_never_writes(tmp_path: Path) -> N
     assert [p.kind for p in w.check({"gen/a.txt": "one\n", "gen/b.txt": "B", "gen/old.txt": "O"})] == ["missing"]
 
 
-def test_fresh_only_for_same_fingerprint_and_untouched_files(tmp_path: Path) -> None:
+def test_fresh_only_against_the_callers_hashes(tmp_path: Path) -> None:
     w = Writer(tmp_path, Path("gen"))
-    w.write({"gen/a.txt": "A", "gen/b.txt": "B"}, fingerprint="f1")
-    assert w.fresh("f1")
-    assert not w.fresh("f2")
+    w.write({"gen/a.txt": "A", "gen/b.txt": "B"})
+    expected = {"gen/a.txt": hashlib.sha256(b"A").hexdigest(), "gen/b.txt": hashlib.sha256(b"B").hexdigest()}
+    assert w.fresh(expected)
+    assert not w.fresh({}), "no evidence is never fresh"
     (tmp_path / "gen" / "b.txt").write_text("edited")
-    assert not w.fresh("f1")
+    assert not w.fresh(expected)
+    # Recording the edit's hash in the manifest changes nothing: fresh never reads hashes from the tree.
+    manifest = tmp_path / "gen" / MANIFEST
+    manifest.write_text(manifest.read_text().replace(expected["gen/b.txt"], hashlib.sha256(b"edited").hexdigest()))
+    assert not w.fresh(expected)
     (tmp_path / "gen" / "b.txt").unlink()
-    assert not w.fresh("f1")
-    w.write({"gen/a.txt": "A", "gen/b.txt": "B"})  # written without a fingerprint: never fresh
-    assert not w.fresh("")
+    assert not w.fresh(expected)
 
 
 def test_scoped_write_leaves_other_targets_alone(tmp_path: Path) -> None:
     w = Writer(tmp_path, Path("gen"))
-    w.write({"gen/py/a.py": "A", "gen/cpp/a.hpp": "H"}, {"gen/py/a.py": "python", "gen/cpp/a.hpp": "cpp"}, "f")
-    r = w.write({"gen/py/b.py": "B"}, {"gen/py/b.py": "python"}, "f", scope=("python",))
+    w.write({"gen/py/a.py": "A", "gen/cpp/a.hpp": "H"}, {"gen/py/a.py": "python", "gen/cpp/a.hpp": "cpp"})
+    py = Scope(targets=frozenset({"python"}))
+    r = w.write({"gen/py/b.py": "B"}, {"gen/py/b.py": "python"}, scope=py)
     assert r.removed == ["gen/py/a.py"]
     assert (tmp_path / "gen" / "cpp" / "a.hpp").read_text() == "H"
     assert sorted(w.owned()) == ["gen/cpp/a.hpp", "gen/py/b.py"]
-    assert not w.fresh("f"), "a partial build never claims the whole tree is fresh"
-    assert [p.kind for p in w.check({"gen/py/b.py": "B"}, scope=("python",))] == []
+    assert [p.kind for p in w.check({"gen/py/b.py": "B"}, scope=py)] == []
     assert [(p.path, p.kind) for p in w.check({"gen/py/b.py": "B"})] == [("gen/cpp/a.hpp", "extra")]
+
+
+def test_build_of_one_program_keeps_the_others(tmp_path: Path) -> None:
+    w = Writer(tmp_path, Path("gen"))
+    shared = "gen/cpp/borsh.hpp"
+    w.write({"gen/pump.py": "P", shared: "S"}, programs={"gen/pump.py": ["pump.json"], shared: ["pump.json"]},
+            scope=Scope(programs=frozenset({"pump.json"})))
+    r = w.write({"gen/drift.py": "D", shared: "S"}, programs={"gen/drift.py": ["drift.json"], shared: ["drift.json"]},
+                scope=Scope(programs=frozenset({"drift.json"})))
+    assert r.removed == [] and (tmp_path / "gen" / "pump.py").read_text() == "P"
+    assert sorted(w.owned()) == ["gen/cpp/borsh.hpp", "gen/drift.py", "gen/pump.py"]
+    # pump's own stale file goes with a build of pump; the shared header stays while drift produces it.
+    r = w.write({"gen/pump2.py": "P2"}, programs={"gen/pump2.py": ["pump.json"]},
+                scope=Scope(programs=frozenset({"pump.json"})))
+    assert r.removed == ["gen/pump.py"] and (tmp_path / shared).is_file()
+    # A full build prunes everything no longer produced, and lists each removal.
+    r = w.write({"gen/pump2.py": "P2"}, programs={"gen/pump2.py": ["pump.json"]})
+    assert r.removed == ["gen/cpp/borsh.hpp", "gen/drift.py"]

@@ -46,15 +46,13 @@ class ProtoTarget:
         key_text = pc.key_line(proto_rel, pc.cache_key(proto_text))
         root = Path(ctx.extra.get("root", "."))
         paths = [f"{pkg_dir}/{pb2}.py", f"{pkg_dir}/{pb2}.pyi"]
-        texts = pc.cached([root / p for p in paths], py_header, key_text)
-        if texts is None:
-            py, pyi = pc.protoc_python(proto_rel, proto_text, f"{ctx.names.python_package}.{pb2}")
-            prefix = "".join(line + "\n" for line in py_header) + key_text + "\n"
-            # protoc's stubs write bare `Mapping` in __init__ signatures; everything else is mypy --strict clean.
-            texts = [prefix + py, prefix + '# mypy: disable-error-code="type-arg"\n' + pyi]
+        py, pyi = pc.compiled(proto_rel, proto_text, f"{ctx.names.python_package}.{pb2}")
+        prefix = "".join(line + "\n" for line in py_header) + key_text + "\n"
+        # protoc's stubs write bare `Mapping` in __init__ signatures; everything else is mypy --strict clean.
+        texts = [prefix + py, prefix + '# mypy: disable-error-code="type-arg"\n' + pyi]
         files.update(zip(paths, texts, strict=True))
         convert = render("proto/proto_convert.py.jinja", header=header, pb2=pb2, program_name=program.name,
-                         tables=convert_tables(schema))
+                         tables=convert_tables(schema), gencode=pc.gencode_version(py))
         convert_path = f"{pkg_dir}/proto_convert.py"
         if _on_disk(root / convert_path) != convert:  # identical text was proven when it was written
             _parses(convert, convert_path)

@@ -1,18 +1,23 @@
 """Compile the rendered .proto to `_pb2.py` + `_pb2.pyi` in-process with grpc_tools.protoc.
 
-Cache rule (keeps `idlgen check` fast): each compiled file starts with a header line
-`# compiled from: <proto path> sha256 <key>`, where key = sha256(proto text + grpcio-tools version +
-POSTPROCESS)[:32] (POSTPROCESS changes whenever idlgen changes what it does to protoc's output).
-When the files already on disk under `<out>` carry the key of the proto text being rendered now, their
-text is reused as the render result and protoc is not run (nor imported). Any change to the .proto text
-or an upgrade of grpcio-tools changes the key and recompiles. Hand edits to the body of a compiled file
-below its header are not detected by `idlgen check`: delete the file and run `idlgen build`.
+Same output on every machine: the text protoc writes depends only on the proto text and on the
+protoc inside grpcio-tools, which pyproject pins exactly (`grpcio-tools==...`; a range let one machine
+write "Protobuf Python Version: 5.27.2" and another 7.35.1). The protobuf *runtime* is not pinned: the
+generated modules need one at least as new as the gencode, within its major version, which
+`proto_convert` checks at import (`GENCODE_VERSION` here, the floor it states).
+
+Cache rule (keeps `idlgen check` fast): a compile is cached outside the project (idlgen.cache, kind
+`protoc`), keyed by sha256(proto text + module name + grpcio-tools version + POSTPROCESS). Files on disk
+are never reused as the compile result: a line inserted into a committed `_pb2.py` is then found by
+`check` and repaired by `build`. The header line `# compiled from: <proto path> sha256 <key>` only
+records provenance.
 """
 
 from __future__ import annotations
 
 import hashlib
 import importlib.util
+import re
 from pathlib import Path
 
 from idlgen.diagnostics import IdlgenError
@@ -39,19 +44,25 @@ def key_line(proto_rel: str, key: str) -> str:
     return f"# compiled from: {proto_rel} sha256 {key}"
 
 
-def cached(paths: list[Path], header: list[str], key_text: str) -> list[str] | None:
-    """The on-disk texts when every file exists and carries this header and key line; else None."""
-    out: list[str] = []
-    want = "".join(line + "\n" for line in header) + key_text + "\n"
-    for p in paths:
-        try:
-            text = p.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
-            return None
-        if not text.startswith(want):
-            return None
-        out.append(text)
-    return out
+def compiled(proto_rel: str, proto_text: str, module: str) -> tuple[str, str]:
+    """protoc's (`_pb2.py`, `_pb2.pyi`) for this proto text: from the user cache, else compiled now."""
+    from idlgen import cache
+
+    key = hashlib.sha256(f"{cache_key(proto_text)}\0{module}\0{proto_rel}".encode()).hexdigest()
+    hit = cache.get("protoc", key)
+    if hit is not None and isinstance(hit.get("py"), str) and isinstance(hit.get("pyi"), str):
+        return hit["py"], hit["pyi"]
+    py, pyi = protoc_python(proto_rel, proto_text, module)
+    cache.put("protoc", key, {"py": py, "pyi": pyi})
+    return py, pyi
+
+
+def gencode_version(py: str) -> tuple[int, int, int]:
+    """The protobuf version protoc wrote into a `_pb2.py` ("# Protobuf Python Version: 7.35.1")."""
+    m = re.search(r"^# Protobuf Python Version: (\d+)\.(\d+)\.(\d+)", py, re.MULTILINE)
+    if m is None:
+        raise IdlgenError("protoc's output names no protobuf version (an idlgen bug, please report)")
+    return int(m.group(1)), int(m.group(2)), int(m.group(3))
 
 
 def protoc_python(proto_rel: str, proto_text: str, module: str) -> tuple[str, str]:
