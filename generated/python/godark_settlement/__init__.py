@@ -5,10 +5,17 @@
 
 Modules: `types` (classes + Borsh codecs), `accounts`, `events`, `instructions` (data codecs and
 builders), `errors`, `families` (versioned bodies), `constants`, `json_bridge` (canonical JSON).
-Runtime dependencies: the standard library and `solders`.
+Runtime dependencies: the standard library and `solders` (generated and tested with solders 0.26).
+The protobuf modules (`*_pb2`, `proto_convert`), present when the proto target is built, also need
+`protobuf`: the version range is `proto_convert.PROTOBUF_REQUIRES`, checked when it is imported.
 """
 
 from __future__ import annotations
+
+try:
+    import solders as _solders  # noqa: F401  (checked here: one clear line instead of a failure deep inside)
+except ImportError as _exc:
+    raise ImportError(f"{__name__} needs the solders package: pip install 'solders>=0.26,<0.27'") from _exc
 
 from ._borsh import DecodeError, EncodeError
 from .constants import PROGRAM_ID

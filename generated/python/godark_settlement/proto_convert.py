@@ -25,9 +25,18 @@ import math
 import struct
 from typing import Any
 
+from google.protobuf import __version__ as _protobuf_version
 from google.protobuf.message import Message
 
-from . import godark_settlement_pb2 as pb
+# The protobuf runtime this package needs: at least the version of the protoc that wrote the `_pb2`
+# (an older runtime refuses that gencode, or lacks the modules it imports), within the same major version.
+PROTOBUF_REQUIRES = ">=7.35.1,<8"
+_have = tuple(int(p) for p in _protobuf_version.split(".")[:3] if p.isdigit())
+if not (7, 35, 1) <= _have < (8,):
+    raise ImportError(f"{__package__} needs protobuf{PROTOBUF_REQUIRES}, found {_protobuf_version}: "
+                      f"pip install 'protobuf{PROTOBUF_REQUIRES}'")
+
+from . import godark_settlement_pb2 as pb  # noqa: E402  (imported only once the runtime is known to load it)
 
 __all__ = ["ProtoConversionError", "envelope_from_proto", "envelope_to_proto", "from_proto",
            "message_class", "to_proto", "value_from_proto", "value_to_proto"]
