@@ -163,7 +163,7 @@ def _run(old: str | None, new: str | None, base: str | None, config: Config) -> 
     from idlgen import gitio
     from idlgen.compat.differences import compare
     from idlgen.compat.rules import BY_ID
-    from idlgen.diagnostics import ConfigError, IdlgenError
+    from idlgen.diagnostics import ConfigError
 
     for ack in config.diff.acknowledge:
         if ack.rule != "*" and ack.rule not in BY_ID:
@@ -178,11 +178,8 @@ def _run(old: str | None, new: str | None, base: str | None, config: Config) -> 
         comps = []
         for prog in config.programs:
             rel = prog.idl.as_posix()
-            try:
-                old_text = gitio.show(base, rel, config.root)
-            except IdlgenError as exc:
-                if "does not exist at revision" not in exc.message:
-                    raise
+            old_text = gitio.read_at(base, rel, config.root)  # unreadable (not absent) at REV: exit 2
+            if old_text is None:
                 click.echo(f"idlgen: note: {rel} does not exist at {base}: a new IDL, nothing to compare", err=True)
                 continue
             new_file = config.root / prog.idl

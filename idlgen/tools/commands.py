@@ -347,8 +347,12 @@ def hook_diff(files: tuple[str, ...]) -> None:
     """Diff each staged IDL against its HEAD version (the `idlgen-diff` pre-commit hook's entry).
 
     pre-commit passes the staged .json files and has stashed unstaged changes, so the file on disk is
-    the staged version. Files that are not configured IDLs (or, without a config, not Anchor IDLs) are
-    skipped, as are IDLs new in this commit. Exit code: the worst of `idlgen diff HEAD:FILE FILE`.
+    the staged version. With a config, the staged files that are configured IDLs are checked; without
+    one, every staged file that is an IDL: its HEAD version is one, it lies in an `idl/` folder (Anchor's
+    `target/idl/` too), or its bytes name `"instructions"`. Such a file that cannot be loaded (malformed
+    JSON, not UTF-8, no `instructions`) is an error naming it, never skipped; so is an IDL git cannot read
+    at HEAD. An IDL new in this commit has nothing to compare with, but must still load. Exit code: the
+    worst of `idlgen diff HEAD:FILE FILE`, and 2 for any IDL that could not be read.
 
     \b
     Example (what the hook runs):
@@ -356,27 +360,49 @@ def hook_diff(files: tuple[str, ...]) -> None:
     """
     import subprocess
 
+    from idlgen import gitio
+    from idlgen.anchor.load import load_program
     from idlgen.config import find_config, load_config
-    from idlgen.diagnostics import Exit
+    from idlgen.diagnostics import Exit, IdlgenError
 
     found = find_config(Path.cwd())
-    configured = None
+    configured: dict[Path, Any] = {}
     if found is not None:
         config = load_config(found)
-        configured = {(config.root / p.idl).resolve() for p in config.programs}
+        configured = {(config.root / p.idl).resolve(): p for p in config.programs}
+    has_head = subprocess.run(["git", "rev-parse", "--verify", "--quiet", "HEAD^{commit}"], capture_output=True,
+                              check=False).returncode == 0
     targets: list[str] = []
+    broken = 0
     for f in files:
         path = Path(f)
-        if configured is not None and configured and path.resolve() not in configured:
+        prog = configured.get(path.resolve())
+        if configured and prog is None:
             continue
-        if not configured and not _looks_like_idl(path):
+        try:
+            old = gitio.read_at("HEAD", f, Path.cwd()) if has_head else None
+        except IdlgenError as exc:
+            click.echo(f"idlgen: error: {f}: {exc}", err=True)
+            broken += 1
             continue
-        in_head = subprocess.run(["git", "cat-file", "-e", f"HEAD:./{f}"], capture_output=True, check=False)
-        if in_head.returncode != 0:
-            click.echo(f"{f}: new IDL, nothing to compare with")
+        if not configured and not _is_staged_idl(path, old):
             continue
-        targets.append(f)
-    worst = 0
+        lost = _lost_instructions(path)
+        if lost:
+            click.echo(f"idlgen: error: {f}: {lost}", err=True)
+            broken += 1
+            continue
+        if old is not None:
+            targets.append(f)  # the diff loads both sides and names the file if either cannot be loaded
+            continue
+        try:
+            load_program(path, display=f, families=prog.family_specs if prog is not None else ())
+        except IdlgenError as exc:
+            click.echo(f"idlgen: error: {exc}", err=True)
+            broken += 1
+            continue
+        click.echo(f"{f}: new IDL, nothing to compare with")
+    worst = int(Exit.USAGE) if broken else 0
     main = click.get_current_context().find_root().command
     for f in targets:
         click.echo(f"idlgen diff HEAD:{f} {f}")
@@ -386,10 +412,36 @@ def hook_diff(files: tuple[str, ...]) -> None:
         sys.exit(min(worst, int(Exit.USAGE)))
 
 
-def _looks_like_idl(path: Path) -> bool:
+def _is_staged_idl(path: Path, head_text: str | None) -> bool:
+    """Without a config: is this staged .json meant to be an Anchor IDL? Judged so that a broken IDL
+    (malformed, not UTF-8, its `instructions` lost) still counts, while package.json does not."""
+    if head_text is not None and _idl_doc(head_text):
+        return True
+    if "idl" in path.parent.parts:
+        return True
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
+        raw = path.read_bytes()
+    except OSError:
+        return False
+    return b'"instructions"' in raw
+
+
+def _lost_instructions(path: Path) -> str:
+    """Every Anchor IDL, in either format, has an `instructions` list (maybe empty); a JSON object without
+    one is a broken IDL, which the loader would otherwise read as a program with no instructions."""
+    try:
+        doc = json.loads(path.read_bytes())
     except (OSError, ValueError):
+        return ""  # unreadable or malformed: the loader names the exact problem
+    if isinstance(doc, dict) and "instructions" not in doc:
+        return 'not an Anchor IDL: it has no "instructions" key'
+    return ""
+
+
+def _idl_doc(text: str) -> bool:
+    try:
+        doc = json.loads(text)
+    except ValueError:
         return False
     return isinstance(doc, dict) and "instructions" in doc
 
