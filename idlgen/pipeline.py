@@ -121,7 +121,15 @@ def writer(config: Config) -> Writer:
 
 def guard_out(config: Config) -> None:
     """The output folder is idlgen's to prune: it must not hold the config or an IDL (`out = "."` would
-    let a tampered manifest, or a program's stale files, take them with it)."""
+    let a tampered manifest, or a program's stale files, take them with it), nor be inside .git; the
+    config (which a pull request can change too) cannot point a lock file into .git either."""
+    if ".git" in config.out.parts:
+        raise IdlgenError(f"the output folder {config.out.as_posix()}/ is inside .git: give it one of its own")
+    for prog in config.programs if "proto" in config.targets else ():
+        lock = prog.lock_path()
+        if lock.suffix != ".json" or ".git" in lock.parts:
+            raise IdlgenError(f"the proto lock {lock.as_posix()} (of {prog.idl.as_posix()}) must be a .json file "
+                              "outside .git: idlgen writes it")
     out = (config.root / config.out).resolve()
     inputs = [(f"the config {config.source.name}", config.source)] if config.source is not None else []
     inputs += [(f"the IDL {p.idl.as_posix()}", config.root / p.idl) for p in config.programs]

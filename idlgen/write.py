@@ -56,7 +56,7 @@ class WriteReport:
 @dataclass(frozen=True, slots=True)
 class Stale:
     path: str
-    kind: str  # "stale" | "missing" | "extra" | "symlink" | "temp"
+    kind: str  # "stale" | "missing" | "extra" | "symlink" | "temp" | "unexpected"
     diff: str = ""
 
 
@@ -377,6 +377,8 @@ class Writer:
             for rel in set(self.owned(scope)) - set(expected):
                 if self._inside_out(rel) and _kind(self._lexical(rel)) != "none":
                     return False
+            if scope.full and self.unexpected(expected):
+                return False
         return True
 
     def check(self, files: Mapping[str, str], scope: Scope = FULL) -> list[Stale]:
@@ -402,10 +404,34 @@ class Writer:
                         current.splitlines(keepends=True), files[rel].splitlines(keepends=True),
                         fromfile=f"{rel} (on disk)", tofile=f"{rel} (from the IDL)", n=1))
                     problems.append(Stale(rel, "stale", _clip(diff)))
-            for rel in sorted(set(self.owned(scope)) - set(files)):
-                if self._inside_out(rel) and _kind(self._lexical(rel)) != "none":
-                    problems.append(Stale(rel, "extra"))
+            extra = [rel for rel in sorted(set(self.owned(scope)) - set(files))
+                     if self._inside_out(rel) and _kind(self._lexical(rel)) != "none"]
+            problems += [Stale(rel, "extra") for rel in extra]
+            if scope.full:
+                problems += [Stale(rel, "unexpected") for rel in self.unexpected([*files, *extra])]
         return problems
+
+    def unexpected(self, produced: Collection[str]) -> list[str]:
+        """Files in the output folder that no render produced: a module slipped into a generated package
+        (`types/__init__.py` shadows `types.py`; `sitecustomize.py` runs at start-up) is imported unseen
+        otherwise. Python's own byte-code caches are not reported, except unchecked-hash ones, which
+        Python would run without looking at the source. Temp files are reported on their own."""
+        out = self.out_dir
+        if _kind(out) != "dir":
+            return []
+        known = {os.path.normpath(self._lexical(rel)) for rel in produced}
+        known.add(os.path.normpath(self._manifest_path()))
+        found: list[str] = []
+        for dirpath, dirs, names in os.walk(out):
+            links = [d for d in dirs if os.path.islink(os.path.join(dirpath, d))]  # os.walk does not enter them
+            for name in [*names, *links]:
+                path = os.path.normpath(os.path.join(dirpath, name))
+                if path in known or _TEMP.match(name):
+                    continue
+                if os.path.basename(dirpath) == "__pycache__" and _regenerable_pyc(Path(path)):
+                    continue
+                found.append(self._shown(Path(path)))
+        return sorted(found)
 
 
 def _sha(data: bytes) -> str:
@@ -423,6 +449,15 @@ def _kind(p: Path) -> str:
     if stat.S_ISREG(mode):
         return "file"
     return "dir" if stat.S_ISDIR(mode) else "other"
+
+
+def _regenerable_pyc(p: Path) -> bool:
+    """A byte-code cache Python checks against its source before use (timestamp or checked-hash pyc)."""
+    if p.suffix != ".pyc" or _kind(p) != "file":
+        return False
+    data = _read(p)
+    # PEP 552: 4 bytes magic, then 4 bytes of flags: 0 timestamp, 0b11 checked hash, 0b01 unchecked hash.
+    return data is not None and len(data) >= 16 and int.from_bytes(data[4:8], "little") in (0, 0b11)
 
 
 def _read(p: Path) -> bytes | None:

@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import py_compile
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from tests.security.io_support import PUMP_PKG, idlgen, manifest, tree, two_programs
+from tests.security.io_support import PUMP_PKG, idlgen, manifest, one_line_error, tree, two_programs
 
 PB2 = f"{PUMP_PKG}/pyth_push_oracle_pb2.py"
 
@@ -72,16 +76,61 @@ def test_tampered_manifest_alone_is_stale(built: Path) -> None:
 def test_without_a_cache_check_renders_and_still_finds_everything(built: Path) -> None:
     nocache = {"IDLGEN_NO_CACHE": "1"}
     assert idlgen(built, "check", env=nocache).returncode == 0
-    before = tree(built)
     rel = f"{PUMP_PKG}/errors.py"
     (built / rel).write_text((built / rel).read_text() + "# hand edit\n")
     rehash_in_manifest(built, rel)
     r = idlgen(built, "check", env=nocache)
     assert r.returncode == 1 and f"stale: {rel}" in r.stdout
-    del before
 
 
 def test_manifest_carries_no_trusted_fingerprint(built: Path) -> None:
     """Nothing in the tree claims freshness: the manifest lists files, never the inputs' fingerprint."""
     doc = json.loads((built / "generated" / ".idlgen-manifest.json").read_text())
     assert set(doc) == {"generator", "files"}
+
+
+def test_files_slipped_into_the_output_folder_are_reported(built: Path) -> None:
+    """A package folder shadows the generated module of the same name, and sitecustomize.py runs at
+    interpreter start-up when generated/python is on the path: neither is listed anywhere."""
+    shadow = built / PUMP_PKG / "types" / "__init__.py"
+    shadow.parent.mkdir()
+    shadow.write_text("import os\n")
+    site = built / "generated" / "python" / "sitecustomize.py"
+    site.write_text("import os\n")
+    r = idlgen(built, "check")
+    assert r.returncode == 1, r.stdout
+    assert f"unexpected: {PUMP_PKG}/types/__init__.py" in r.stdout
+    assert "unexpected: generated/python/sitecustomize.py" in r.stdout
+    assert idlgen(built, "build").returncode == 0 and shadow.is_file(), "build never deletes what it did not write"
+    shadow.unlink()
+    site.unlink()
+    assert idlgen(built, "check").returncode == 0
+
+
+def test_bytecode_caches_pass_unless_python_would_run_them_unchecked(built: Path) -> None:
+    pkg = built / PUMP_PKG
+    r = subprocess.run([sys.executable, "-c", "import pyth_push_oracle.types"], cwd=pkg.parent, capture_output=True,
+                       text=True, check=False, env={**os.environ, "PYTHONDONTWRITEBYTECODE": ""})
+    assert r.returncode == 0, r.stderr
+    assert list((pkg / "__pycache__").glob("*.pyc")), "importing wrote timestamp pycs"
+    assert idlgen(built, "check").returncode == 0
+    evil = pkg / "__pycache__" / f"errors.{sys.implementation.cache_tag}.pyc"
+    py_compile.compile(str(pkg / "errors.py"), cfile=str(evil),
+                       invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
+    r = idlgen(built, "check")
+    assert r.returncode == 1 and f"unexpected: {PUMP_PKG}/__pycache__/{evil.name}" in r.stdout, r.stdout
+
+
+@pytest.mark.parametrize("config", ['out = ".git/gen"', 'lock = ".git/hooks/pre-commit"',
+                                    'lock = ".github/workflows/x.yml"'])
+def test_config_cannot_aim_writes_into_git(tmp_path: Path, config: str) -> None:
+    root = two_programs(tmp_path / "proj")
+    text = (root / "pyproject.toml").read_text()
+    if config.startswith("out"):
+        text = text.replace('out = "generated"', config)
+    else:
+        text = text.replace('idl = "idl/pump.json"', f'idl = "idl/pump.json"\n{config}')
+    (root / "pyproject.toml").write_text(text)
+    before = tree(root)
+    assert ".git" in one_line_error(idlgen(root, "build")) or ".json" in one_line_error(idlgen(root, "build"))
+    assert tree(root) == before
