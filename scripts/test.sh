@@ -11,7 +11,7 @@ fi
 bash scripts/setup-test-deps.sh
 
 echo "== ruff"
-.venv/bin/ruff check idlgen tests benchmarks
+.venv/bin/ruff check idlgen tests benchmarks programs
 echo "== mypy --strict idlgen/"
 .venv/bin/mypy idlgen
 echo "== pytest"
