@@ -24,5 +24,8 @@ for stage in v1_only current v3_hardfork; do
         v3_hardfork) def=(-DSTAGE_V3_HARDFORK) ;;
     esac
     "$cc" "${flags[@]}" ${def[@]+"${def[@]}"} "$src" -o "$tmp/$stage.o"
-    "$py" -m programs.tools.sbf_link "$tmp/$stage.o" "$out/godark_settlement-$stage.so"
+    "$py" -m programs.tools.sbf_link "$tmp/$stage.o" "$tmp/$stage.so"
+    # The loader only panics on a bad ELF: check the loader's rules before anything loads it.
+    "$py" -m programs.tools.sbf_check "$tmp/$stage.so" >/dev/null
+    mv "$tmp/$stage.so" "$out/godark_settlement-$stage.so"
 done

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass
+from typing import Any
 
 EHDR = struct.Struct("<16sHHIQQQIHHHHHH")
 SHDR = struct.Struct("<IIQQQQIIQQ")
@@ -64,7 +65,7 @@ def cstr(table: bytes, offset: int) -> str:
     return table[offset:end].decode("ascii", "replace")
 
 
-def read_sections(data: bytes) -> tuple[tuple[int, ...], list[Section]]:
+def read_sections(data: bytes) -> tuple[tuple[Any, ...], list[Section]]:
     """(ELF header fields, sections) of an ELF64 LE file; raises ElfError on anything out of bounds."""
     if len(data) < EHDR.size or data[:4] != b"\x7fELF":
         raise ElfError("not an ELF file (bad magic)")
