@@ -695,10 +695,14 @@ static void emit_settled(u64 batch_id, u64 vc, const u8 *root, const u8 *relayer
 static void record(u8 *st, u64 batch_id, const u8 *root, u64 trades, u64 slot) {
     cp32(st + ST_ROOT, root);
 #if V3
-    /* epoch_root folds every batch root of the epoch: H(0x01 || epoch_root || batch_root). */
+    /* epoch_root folds every batch root of the epoch: H(0x01 || epoch_root || batch_root). The inputs are
+       copied to the stack: syscalls may not read account data past the length the account had when the
+       instruction started, which is where a just-migrated account keeps its epoch_root. */
     u8 NODE = 1;
-    u8 er[32];
-    SolBytes v[3] = {{&NODE, 1}, {st + ST_EPOCH_ROOT, 32}, {root, 32}};
+    u8 er[32], cur[32], br[32];
+    cp32(cur, st + ST_EPOCH_ROOT);
+    cp32(br, root);
+    SolBytes v[3] = {{&NODE, 1}, {cur, 32}, {br, 32}};
     sol_sha256(v, 3, er);
     cp32(st + ST_EPOCH_ROOT, er);
 #endif

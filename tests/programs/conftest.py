@@ -55,3 +55,18 @@ def deploy(stages: dict[str, Stage]) -> Callable[..., Settlement]:
         return s
 
     return make
+
+
+@pytest.fixture
+def mutant_build() -> Callable[[str, str, Path], Path]:
+    """mutant_build(needle, replacement, tmp) -> a build folder of the C source with one line changed."""
+
+    def make(needle: str, replacement: str, tmp: Path) -> Path:
+        source = (ROOT / "programs" / "settlement" / "settlement.c").read_text()
+        assert source.count(needle) == 1, f"not found once in the source: {needle}"
+        mutant = tmp / "settlement.c"
+        mutant.write_text(source.replace(needle, replacement))
+        build_programs(tmp / "out", mutant)
+        return tmp / "out"
+
+    return make

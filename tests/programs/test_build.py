@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from programs.client import Settlement
-from programs.ledger import ROOT, Ledger
+from programs.ledger import Ledger
 from programs.stages import Stage
 
 from .conftest import build_programs
 
-SOURCE = ROOT / "programs" / "settlement" / "settlement.c"
 GATE = "if ((allowed >> (version - 1) & 1) == 0) /* version gate */"
 
 
@@ -36,29 +36,21 @@ def gate_holds(stage: Stage, program: Path) -> bool:
     return s.settle(1, 1, 2).ok and s.settle(2, 2, 2).code == 6001
 
 
-def test_a_flipped_bitmask_check_fails_the_gate_test(stages: dict[str, Stage], build_dir: Path,
-                                                     tmp_path: Path) -> None:
-    source = SOURCE.read_text()
-    assert source.count(GATE) == 1, "the version gate moved: update GATE"
+def test_a_flipped_bitmask_check_fails_the_gate_test(stages: dict[str, Stage], build_dir: Path, tmp_path: Path,
+                                                     mutant_build: Callable[[str, str, Path], Path]) -> None:
     assert gate_holds(stages["current"], build_dir / "godark_settlement-current.so")
-    mutant = tmp_path / "settlement.c"
-    mutant.write_text(source.replace(GATE, GATE.replace("== 0)", "!= 0)")))
-    build_programs(tmp_path / "out", mutant)
-    assert not gate_holds(stages["current"], tmp_path / "out" / "godark_settlement-current.so")
+    out = mutant_build(GATE, GATE.replace("== 0)", "!= 0)"), tmp_path)
+    assert not gate_holds(stages["current"], out / "godark_settlement-current.so")
 
 
 @pytest.mark.parametrize(("needle", "code"), [
     ("if (cfg[CFG_PAUSED]) return fail(E_PAUSED, 0);", 6002),
     ("if (!eq32(root, b.root)) return fail(E_INVALID_MERKLE_ROOT, 0);", 6006),
 ])
-def test_other_mutants_are_caught(stages: dict[str, Stage], tmp_path: Path, needle: str, code: int) -> None:
+def test_other_mutants_are_caught(stages: dict[str, Stage], tmp_path: Path, needle: str, code: int,
+                                  mutant_build: Callable[[str, str, Path], Path]) -> None:
     """Dropping the pause or the Merkle check makes the program settle what it must reject."""
-    source = SOURCE.read_text()
-    assert source.count(needle) == 1
-    mutant = tmp_path / "settlement.c"
-    mutant.write_text(source.replace(needle, ""))
-    build_programs(tmp_path / "out", mutant)
-    ledger = Ledger(tmp_path / "out" / "godark_settlement-current.so")
+    ledger = Ledger(mutant_build(needle, "", tmp_path) / "godark_settlement-current.so")
     s = Settlement(ledger, stages["current"], ledger.funded(), ledger.funded())
     assert s.initialize(1, 0b11).ok
     if code == 6002:
