@@ -67,6 +67,7 @@ class Story:
     out: Callable[[str], None] = print
     steps: list[Step] = field(default_factory=list)
     batch_id: int = 0
+    current_phase: str = ""
 
     def phase(self, title: str) -> None:
         self.current_phase = title

@@ -16,7 +16,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 flags=(-target bpf -mcpu=v1 -O2 -ffreestanding -fno-builtin -nostdlib -fno-jump-tables -fno-strict-aliasing
-       -Wall -Wextra -Werror -Wno-unused-function -c)
+       -Wall -Wextra -Werror -c)
 for stage in v1_only current v3_hardfork; do
     case $stage in
         v1_only) def=(-DSTAGE_V1_ONLY) ;;

@@ -207,7 +207,6 @@ typedef struct {
 /* ---- small helpers ---- */
 static inline u64 rd64(const u8 *p) { return *(const u64 *)p; }
 static inline u32 rd32(const u8 *p) { return *(const u32 *)p; }
-static inline u16 rd16(const u8 *p) { return *(const u16 *)p; }
 static inline void wr64(u8 *p, u64 v) { *(u64 *)p = v; }
 static inline void wr32(u8 *p, u32 v) { *(u32 *)p = v; }
 
@@ -220,12 +219,6 @@ static inline void cp32(u8 *d, const u8 *s) {
     wr64(d + 8, rd64(s + 8));
     wr64(d + 16, rd64(s + 16));
     wr64(d + 24, rd64(s + 24));
-}
-
-static u64 cstrlen(const char *s) {
-    u64 n = 0;
-    while (s[n]) n++;
-    return n;
 }
 
 #define LOG(s) sol_log_((s), sizeof(s) - 1)
@@ -828,15 +821,14 @@ static u64 ix_ping(Ctx *c, const u8 *args, u64 alen) {
 }
 
 /* ---- vaults: VaultBalance PDA ["vault", owner, mint]; it is also the SPL authority of the vault token account ---- */
-static u64 token_accounts(Ctx *c, u64 *e) {
-    Acc *vault = &c->acc[1], *mint = &c->acc[2], *user_ta = &c->acc[3], *vault_ta = &c->acc[4];
-    if ((*e = load_token(mint, MINT_LEN, "mint"))) return 1;
-    if ((*e = load_token(user_ta, TOKEN_ACCOUNT_LEN, "user_token_account"))) return 1;
-    if ((*e = load_token(vault_ta, TOKEN_ACCOUNT_LEN, "vault_token_account"))) return 1;
-    if ((*e = need_program(&c->acc[5], TOKEN_PROGRAM_ID, "token_program"))) return 1;
-    if ((*e = need_program(&c->acc[6], SYSTEM_PROGRAM_ID, "system_program"))) return 1;
-    (void)vault;
-    return 0;
+/* Loading accounts 2-6 of deposit/withdraw: mint, the two token accounts, the two programs. */
+static u64 token_accounts(Ctx *c) {
+    u64 e;
+    if ((e = load_token(&c->acc[2], MINT_LEN, "mint"))) return e;
+    if ((e = load_token(&c->acc[3], TOKEN_ACCOUNT_LEN, "user_token_account"))) return e;
+    if ((e = load_token(&c->acc[4], TOKEN_ACCOUNT_LEN, "vault_token_account"))) return e;
+    if ((e = need_program(&c->acc[5], TOKEN_PROGRAM_ID, "token_program"))) return e;
+    return need_program(&c->acc[6], SYSTEM_PROGRAM_ID, "system_program");
 }
 
 static u64 token_constraints(Ctx *c) {
@@ -858,7 +850,7 @@ static u64 ix_deposit(Ctx *c, const u8 *args, u64 alen) {
     Acc *owner = &c->acc[0], *vault = &c->acc[1], *mint = &c->acc[2];
     u64 e;
     if ((e = need_signer(owner, "owner"))) return e;
-    if (token_accounts(c, &e)) return e;
+    if ((e = token_accounts(c))) return e;
 
     /* init_if_needed, payer = owner */
     u8 bump;
@@ -893,7 +885,7 @@ static u64 ix_withdraw(Ctx *c, const u8 *args, u64 alen) {
     u64 e;
     if ((e = need_signer(owner, "owner"))) return e;
     if ((e = load_account(vault, DISC_VAULT_BALANCE, VB_LEN, "vault_balance"))) return e;
-    if (token_accounts(c, &e)) return e;
+    if ((e = token_accounts(c))) return e;
     u8 *d = vault->data + 8;
     u8 bump = d[VB_BUMP];
     SolBytes s[4] = {{SEED_VAULT, sizeof(SEED_VAULT)}, {owner->key, 32}, {mint->key, 32}, {&bump, 1}};
