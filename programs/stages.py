@@ -8,6 +8,7 @@ exactly as `idlgen build` would render them.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,22 +53,28 @@ class Stage:
         return self.codec.errors  # type: ignore[no-any-return]
 
 
-def _import(package: str, base: Path) -> ModuleType:
-    sys.path.insert(0, str(base))
-    try:
-        importlib.invalidate_caches()
-        mod = importlib.import_module(package)
-        for sub in _SUBMODULES:
-            importlib.import_module(f"{package}.{sub}")
-    finally:
-        sys.path.remove(str(base))
+def _committed() -> ModuleType:
+    """generated/python/godark_settlement, imported under a private name: the files are the committed
+    ones, but a test session that imports another `godark_settlement` (a fresh build) does not collide."""
+    name = "_committed_godark_settlement"
+    if name in sys.modules:
+        return sys.modules[name]
+    pkg_dir = GENERATED / "godark_settlement"
+    spec = importlib.util.spec_from_file_location(name, pkg_dir / "__init__.py",
+                                                  submodule_search_locations=[str(pkg_dir)])
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[name] = mod
+    spec.loader.exec_module(mod)
+    for sub in (*_SUBMODULES, "_schema", "families"):
+        importlib.import_module(f"{name}.{sub}")
     return mod
 
 
 def codec_for(stage: str, workspace: Path) -> ModuleType:
     """The generated Python package of `stage` (rendered under `workspace` unless it is `current`)."""
     if stage == "current":
-        return _import("godark_settlement", GENERATED)
+        return _committed()
     from idlgen.anchor.load import load_program
     from idlgen.tools.codecs import build_codec
 
