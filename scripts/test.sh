@@ -14,5 +14,6 @@ echo "== ruff"
 .venv/bin/ruff check idlgen tests benchmarks programs
 echo "== mypy --strict idlgen/"
 .venv/bin/mypy idlgen
+.venv/bin/mypy --strict programs
 echo "== pytest"
 .venv/bin/pytest "$@"

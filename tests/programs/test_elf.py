@@ -34,6 +34,11 @@ def _section(elf: bytes, name: str) -> tuple[int, int]:
     return i, hdr[6] + i * SHDR.size
 
 
+def _section_offset(elf: bytes, name: str) -> int:
+    _, sections = read_sections(elf)
+    return next(sec.offset for sec in sections if sec.name == name)
+
+
 def _mutate(elf: bytes, offset: int, fmt: str, value: int) -> bytes:
     out = bytearray(elf)
     struct.pack_into(fmt, out, offset, value)
@@ -58,6 +63,9 @@ def _cases(elf: bytes) -> list[tuple[str, bytes, str]]:
     renamed[name_at : name_at + 12] = b"sol_log_dat0"
     call = _first(elf, 0x85, -1)
     lddw = _first(elf, 0x18)
+    local_call = next(off for off in range(0, len(elf) - 8, 8)
+                      if elf[off] == 0x85 and struct.unpack_from("<i", elf, off + 4)[0] not in (-1,)
+                      and off >= _section_offset(elf, ".text"))
     return [
         ("e_type", _mutate(elf, 16, "<H", 2), "e_type is 2"),
         ("e_machine", _mutate(elf, 18, "<H", 62), "e_machine is 62"),
@@ -67,7 +75,8 @@ def _cases(elf: bytes) -> list[tuple[str, bytes, str]]:
         ("writable .text", _mutate(elf, text_hdr + 8, "<Q", 7), "writable"),
         ("unknown syscall", bytes(renamed), "'sol_log_dat0' is not a syscall"),
         ("unbound call -1", _unbind(elf, call), "no dynamic relocation"),
-        ("call out of .text", _mutate(elf, call + 4, "<i", 1 << 20), "is not on a `call -1`"),
+        ("relocated call changed", _mutate(elf, call + 4, "<i", 1 << 20), "is not on a `call -1`"),
+        ("relative call out of .text", _mutate(elf, local_call + 4, "<i", 1 << 20), "outside .text"),
         ("lddw past the end", _mutate(_mutate(elf, lddw + 12, "<I", 1), lddw + 4, "<I", 0x7FFF0000), "past the end"),
         ("truncated", elf[: len(elf) // 2], "out of bounds"),
     ]
