@@ -38,3 +38,8 @@ fi
 # once with `npm pack` into the git-ignored .cache/light/ and sha256-verified; a cached, verified copy
 # makes this a hash of 763 kB. Without the registry it prints why and the tests skip saying the same.
 "${PYTHON:-.venv/bin/python}" -m tests.tools.light
+
+# programs (tests/programs, benchmarks/bench_programs.py): the reference settlement program is C built with
+# Debian's clang-14 for the BPF target, linked by programs/tools/sbf_link.py, then built for every stage.
+apt_install clang-14
+bash scripts/build-programs.sh

@@ -11,8 +11,9 @@ fi
 bash scripts/setup-test-deps.sh
 
 echo "== ruff"
-.venv/bin/ruff check idlgen tests benchmarks
+.venv/bin/ruff check idlgen tests benchmarks programs
 echo "== mypy --strict idlgen/"
 .venv/bin/mypy idlgen
+.venv/bin/mypy --strict programs
 echo "== pytest"
 .venv/bin/pytest "$@"

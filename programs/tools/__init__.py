@@ -1,0 +1,1 @@
+"""Build tools for the SBF programs: the ELF linker and validator."""
