@@ -118,7 +118,7 @@ class Inference:
 
     def package_path(self, node: cst.CSTNode) -> list[str] | None:
         """The generated name `node` refers to, as the parts after the package (`["types", "Trade"]`)."""
-        if not isinstance(node, cst.Name | cst.Attribute):
+        if not _dotted(node):
             return None
         for q in self.names_of(node):
             if q.source is not QualifiedNameSource.IMPORT:
@@ -134,7 +134,7 @@ class Inference:
         return v() if isinstance(v, LazyValue) else v  # type: ignore[return-value]
 
     def qualified(self, node: cst.CSTNode) -> set[str]:
-        return {q.name for q in self.names_of(node)
+        return {q.name.removeprefix("builtins.") for q in self.names_of(node)
                 if q.source in (QualifiedNameSource.IMPORT, QualifiedNameSource.BUILTIN)}
 
     def generated(self, node: cst.CSTNode) -> Value | None:
@@ -303,6 +303,13 @@ def package_rest(qname: str, package: str) -> list[str] | None:
     if package not in parts:
         return None
     return parts[parts.index(package) + 1:]
+
+
+def _dotted(node: cst.CSTNode) -> bool:
+    """`a.b.c` only: libcst also names `f(x).attr` after `f`, which is not a reference to a generated name."""
+    while isinstance(node, cst.Attribute):
+        node = node.value
+    return isinstance(node, cst.Name)
 
 
 def unify(found: list[Value | None]) -> Value | None:
