@@ -41,8 +41,7 @@ _SEQ_OF_FIRST_ARG = frozenset({"list", "tuple", "sorted", "reversed", "set", "fr
 # Members every generated class has whatever the IDL says (and IntEnum's own).
 _FIXED_MEMBERS = frozenset({"IDL_NAME", "TAG", "DISCRIMINATOR", "SIZE", "encode", "decode", "name", "value"})
 _LITERALS = (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString, cst.Integer, cst.Float, cst.Imaginary,
-             cst.List, cst.Tuple, cst.Dict, cst.Set, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp,
-             cst.Comparison, cst.BinaryOperation, cst.UnaryOperation, cst.Lambda)
+             cst.Dict, cst.DictComp, cst.Comparison, cst.BinaryOperation, cst.UnaryOperation, cst.Lambda)
 
 
 @dataclass(frozen=True, eq=False, slots=True)
@@ -191,6 +190,15 @@ class Inference:
                 one = len(e.slice) == 1 and isinstance(e.slice[0].slice, cst.Index)
                 return base.inner if one else base
             return OTHER if isinstance(base, Other) else None
+        if isinstance(e, cst.List | cst.Tuple | cst.Set):
+            # What iterating it gives; an empty or starred literal says nothing about its items.
+            if not e.elements or any(isinstance(el, cst.StarredElement) for el in e.elements):
+                return None
+            inner = unify([self.infer(el.value) for el in e.elements])
+            return Seq(inner) if inner is not None and not isinstance(inner, UserDef | Decoder) else None
+        if isinstance(e, cst.ListComp | cst.SetComp | cst.GeneratorExp):
+            inner = self.infer(e.elt)
+            return Seq(inner) if inner is not None and not isinstance(inner, UserDef | Decoder) else None
         if isinstance(e, cst.IfExp):
             return unify([self.infer(e.body), self.infer(e.orelse)])
         if isinstance(e, cst.BooleanOperation):

@@ -13,6 +13,7 @@ unknown type is a warning; a use of a removed or retyped item is listed with fil
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -257,6 +258,11 @@ def rewrite(file: str, source: str, renames: Sequence[Renames]) -> Result:
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as exc:
+        # Python's own parser points at the line a person looks at; libcst's sometimes at the next token.
+        try:
+            ast.parse(source, file)
+        except SyntaxError as err:
+            raise IdlgenError(f"cannot parse Python: {err.msg}", file=file, line=err.lineno) from None
         raise IdlgenError(f"cannot parse Python: {exc.message}", file=file, line=exc.raw_line) from None
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     analysis = _Analysis(file, wrapper, renames)

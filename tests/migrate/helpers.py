@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from idlgen.migrate.renames import Renames
 from tests.conftest import SETTLEMENT
 from tests.support.pygen import render_python
 
@@ -122,3 +123,20 @@ def run_checks(project: Path, generated: Path) -> subprocess.CompletedProcess[st
 def idlgen(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([str(VENV_BIN / "idlgen"), *args], cwd=cwd, capture_output=True, text=True, check=False,
                           timeout=300)
+
+
+def plan(old_idl: Path, new_idl: Path) -> Renames:
+    """The renames migrate derives for OLD -> NEW, in this process."""
+    from idlgen.anchor.load import load_program
+    from idlgen.compat.differences import Side, compare
+    from idlgen.migrate import renames
+    from idlgen.migrate.symbols import build_api
+
+    sides = []
+    for p in (old_idl, new_idl):
+        text = p.read_text(encoding="utf-8")
+        sides.append(Side(load_program(str(p), text=text), text, str(p), str(p)))
+    o, n = sides
+    built = renames.build([(compare(o, n), o.program, n.program)], [build_api(o.program, PACKAGE)],
+                          [build_api(n.program, PACKAGE)])
+    return built[0]
