@@ -24,7 +24,7 @@ from libcst.metadata import (
     Scope,
 )
 
-from idlgen.migrate.symbols import OTHER, Api, ClassRef, FuncRef, Gen, Other, Seq, Ty
+from idlgen.migrate.symbols import OTHER, Api, ClassRef, FuncRef, Gen, Inst, Other, Seq, Ty
 
 _SEQ_GENERICS = frozenset({
     "list", "tuple", "set", "frozenset", "typing.List", "typing.Tuple", "typing.Set", "typing.FrozenSet",
@@ -103,8 +103,10 @@ class Bindings(cst.CSTVisitor):
 
 class Inference:
     def __init__(self, api: Api, qnames: Mapping[cst.CSTNode, Collection[QualifiedName]],
-                 scopes: Mapping[cst.CSTNode, Scope | None], module: cst.Module) -> None:
+                 scopes: Mapping[cst.CSTNode, Scope | None], parents: Mapping[cst.CSTNode, cst.CSTNode],
+                 module: cst.Module) -> None:
         self.api = api
+        self.parents = parents
         self.qnames = qnames
         self.scopes = scopes
         b = Bindings()
@@ -214,9 +216,15 @@ class Inference:
             return unify(found)
         if isinstance(base, ClassRef) and attr == "decode":
             return Decoder(base.cls)
-        if isinstance(base, Other):
-            return OTHER
-        return None
+        if isinstance(base, Inst):
+            # A dataclass-style class attribute annotation says what the attribute holds.
+            for stmt in base.node.body.body:
+                if isinstance(stmt, cst.SimpleStatementLine):
+                    for small in stmt.body:
+                        if isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name) \
+                                and small.target.value == attr:
+                            return self.annotation(small.annotation.annotation)
+        return None  # an attribute of anything else may hold anything
 
     def call(self, e: cst.Call) -> Value | None:
         names = self.qualified(e.func)
@@ -235,11 +243,17 @@ class Inference:
             return sym.type if sym is not None and sym.type is not None else OTHER
         if isinstance(f, UserDef):
             if isinstance(f.node, cst.ClassDef):
-                return OTHER
+                return self.instance_of(f.node)
             return self.annotation(f.node.returns.annotation) if f.node.returns else None
         if any(q.source is QualifiedNameSource.BUILTIN for q in self.names_of(e.func)):
             return OTHER
         return None
+
+    def instance_of(self, node: cst.ClassDef) -> Value:
+        """An instance of the user's class: a generated class when it derives from one (it has its members)."""
+        bases = [self.infer(b.value) for b in node.bases if b.keyword is None]
+        gen = tuple(c for b in bases if isinstance(b, ClassRef) for c in self.api.instance(b.cls).classes)
+        return Gen(gen) if gen else Inst(node)
 
     def name(self, e: cst.Name) -> Value | None:
         scope = self.scopes.get(e)
@@ -260,6 +274,8 @@ class Inference:
             return UserDef(node)
         if isinstance(node, cst.Import | cst.ImportFrom):
             return None  # imported from elsewhere: what a call of it returns is not known here
+        if isinstance(node, cst.Param) and node.annotation is None:
+            return self.self_param(node)
         how, expr = self.bindings.get(node, ("unknown", None))
         if expr is None or how == "unknown":
             return None
@@ -269,6 +285,20 @@ class Inference:
             return self.annotation(expr)
         inner = self.infer(expr)
         return inner.inner if isinstance(inner, Seq) else OTHER if isinstance(inner, Other) else None
+
+    def self_param(self, p: cst.Param) -> Value | None:
+        """The first parameter of a plain method is an instance of its class."""
+        params = self.parents.get(p)
+        fn = self.parents.get(params) if params is not None else None
+        block = self.parents.get(fn) if fn is not None else None
+        cls = self.parents.get(block) if block is not None else None
+        if not (isinstance(params, cst.Parameters) and isinstance(fn, cst.FunctionDef)
+                and isinstance(cls, cst.ClassDef) and params.params and params.params[0] is p):
+            return None
+        decorators = {get_full_name_for_node(d.decorator) for d in fn.decorators}
+        if decorators & {"staticmethod", "classmethod"}:
+            return None
+        return self.instance_of(cls)
 
     # -- annotations ------------------------------------------------------------------------------------
 
@@ -282,8 +312,11 @@ class Inference:
             names = self.qualified(a)
             if names & _UNKNOWN_ANN:
                 return None
-            if names or isinstance(self.infer(a), UserDef):
-                return OTHER  # a builtin, an imported or a user's own class
+            user = self.infer(a)
+            if isinstance(user, UserDef) and isinstance(user.node, cst.ClassDef):
+                return self.instance_of(user.node)
+            if names:
+                return OTHER  # a builtin or a class imported from elsewhere
             return None
         if isinstance(a, cst.Subscript):
             base = self.qualified(a.value) or {get_full_name_for_node(a.value) or ""}

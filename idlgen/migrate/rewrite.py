@@ -76,7 +76,7 @@ class _Analysis(cst.CSTVisitor):
         self.parents = wrapper.resolve(ParentNodeProvider)
         qnames = wrapper.resolve(QualifiedNameProvider)
         scopes = wrapper.resolve(ScopeProvider)
-        self.inferences = [Inference(r.old, qnames, scopes, wrapper.module) for r in renames]
+        self.inferences = [Inference(r.old, qnames, scopes, self.parents, wrapper.module) for r in renames]
         self.names: dict[cst.Name, str] = {}
         self.strings: dict[cst.SimpleString, str] = {}
         self.notes: list[Note] = []

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from idlgen.ir.model import (
     ArrayType,
@@ -25,6 +26,9 @@ from idlgen.ir.model import (
 from idlgen.targets.python import names
 from idlgen.targets.python.modules import _error_classes, _flat_accounts, arg_attrs, instruction_names
 from idlgen.targets.python.shapes import Shapes, TypeShape
+
+if TYPE_CHECKING:
+    import libcst as cst
 
 # An IDL item, named with that side's IDL names: ("type", "Trade"), ("field", "Trade", 2),
 # ("variant", "Side", 0), ("vfield", "OrderTypeV2", 1, 0), ("ix", "settle_batch"), ("arg", "settle_batch", 0),
@@ -76,7 +80,14 @@ def name_key(snake: str) -> str:
     return snake.replace("_", "")
 
 
-Ty = Gen | Seq | Other | ClassRef | FuncRef
+@dataclass(frozen=True, eq=False, slots=True)
+class Inst:
+    """An instance of a class the user's module defines (its annotated class attributes are known)."""
+
+    node: cst.ClassDef
+
+
+Ty = Gen | Seq | Other | ClassRef | FuncRef | Inst
 OTHER = Other()
 
 

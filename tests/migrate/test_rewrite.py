@@ -159,3 +159,24 @@ def test_field_rename_of_a_nested_value(tmp_path: Path) -> None:
            "def n(b: BatchV1) -> int:\n    return len(b.trades) + b.trades[0].fee_bps\n")
     res = rewrite("n.py", src, [r])
     assert res.after == src.replace("b.trades", "b.fills")
+
+
+def test_user_classes_holding_or_deriving_from_generated_ones(renames: Renames) -> None:
+    src = ('from dataclasses import dataclass\n\nfrom godark_settlement.types import TradeEventV2\n\n\n'
+           '@dataclass\nclass Order:\n    trade: TradeEventV2\n    fee_bps: int\n\n'
+           '    def total(self) -> int:\n        return self.trade.fee_bps + self.fee_bps\n\n\n'
+           'class Mine(TradeEventV2):\n    def own(self) -> int:\n        return self.fee_bps\n\n\n'
+           'def f(o: Order, m: Mine) -> int:\n    return o.trade.fee_bps + o.fee_bps + m.fee_bps\n')
+    res = rewrite("o.py", src, [renames])
+    want = (src.replace("self.trade.fee_bps", "self.trade.taker_fee_bps")
+            .replace("return self.fee_bps", "return self.taker_fee_bps")
+            .replace("o.trade.fee_bps", "o.trade.taker_fee_bps").replace("m.fee_bps", "m.taker_fee_bps"))
+    assert res.after == want
+    assert res.notes == []
+
+
+def test_attribute_of_an_unknown_attribute_is_a_warning(renames: Renames) -> None:
+    src = "import godark_settlement\n\n\ndef f(box) -> int:\n    return box.held.fee_bps\n"
+    res = rewrite("w.py", src, [renames])
+    assert res.after == src
+    assert [n.kind for n in res.notes] == ["warning"]
