@@ -14,6 +14,7 @@ unknown type is a warning; a use of a removed or retyped item is listed with fil
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -218,6 +219,19 @@ class _Analysis(cst.CSTVisitor):
         quote = n.quote
         self.strings[n] = n.prefix + quote + ch.new.name + quote
 
+    def visit_Annotation(self, node: cst.Annotation) -> None:
+        # A string annotation is text to libcst: its names cannot be renamed as nodes, so say where it is.
+        for s in _strings(node.annotation):
+            text = s.evaluated_value
+            if not isinstance(text, str):
+                continue
+            words = set(re.findall(r"[A-Za-z_]\w*", text))
+            for r in self.renames:
+                hit = sorted(name for (_, name), ch in r.module.items() if name in words and ch.old.role == "class")
+                if hit:
+                    self.note(s, "warning", f"string annotation {s.value} names {', '.join(f'`{h}`' for h in hit)}, "
+                              "which changed; edit it by hand (or drop the quotes)")
+
     def visit_MatchClass(self, node: cst.MatchClass) -> None:
         for r, inf in zip(self.renames, self.inferences, strict=True):
             f = inf.infer(node.cls)
@@ -227,6 +241,16 @@ class _Analysis(cst.CSTVisitor):
                 ch = _member_change(r, (f.cls,), kw.key.value)
                 if ch is not None:
                     self.change(kw.key, ch, f"case {_code(node.cls)}({kw.key.value}=...)")
+
+
+def _strings(e: cst.BaseExpression) -> list[cst.SimpleString]:
+    if isinstance(e, cst.SimpleString):
+        return [e]
+    if isinstance(e, cst.Subscript):
+        return [s for el in e.slice if isinstance(el.slice, cst.Index) for s in _strings(el.slice.value)]
+    if isinstance(e, cst.BinaryOperation):
+        return [*_strings(e.left), *_strings(e.right)]
+    return []
 
 
 def _module_change(r: Renames, module: str, name: str) -> Change | None:

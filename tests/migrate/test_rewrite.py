@@ -180,3 +180,12 @@ def test_attribute_of_an_unknown_attribute_is_a_warning(renames: Renames) -> Non
     res = rewrite("w.py", src, [renames])
     assert res.after == src
     assert [n.kind for n in res.notes] == ["warning"]
+
+
+def test_string_annotation_naming_a_renamed_class_is_a_warning(renames: Renames) -> None:
+    src = ("from godark_settlement.types import Side\n\n\n"
+           "def f(s: \"Side\", n: 'int') -> list[\"Side\"]:\n    return [s]\n")
+    res = rewrite("s.py", src, [renames])
+    assert res.after == src.replace("import Side", "import TradeSide")
+    assert [(n.line, n.kind) for n in res.notes] == [(4, "warning")]  # one per line and text
+    assert "`Side`" in res.notes[0].text
