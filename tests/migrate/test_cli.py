@@ -17,7 +17,7 @@ from idlgen.cli import main
 from idlgen.migrate import command
 from tests.conftest import SETTLEMENT
 from tests.migrate.helpers import PACKAGE, idlgen, modified_idl, rename_field, render_package, the_renames
-from tests.tools.gitrepo import commit_all, git, init_repo
+from tests.tools.gitrepo import commit_all, init_repo
 
 CODE = ("from godark_settlement.types import TradeEventV2\n\n\n"
         "def fee(t: TradeEventV2) -> int:\n    return t.fee_bps  # taker\n")
@@ -192,4 +192,3 @@ def test_symbols_are_the_generated_names(tmp_path: Path, renamed: bool) -> None:
 def test_migrate_help_has_an_example() -> None:
     res = CliRunner().invoke(main, ["migrate", "--help"])
     assert res.exit_code == 0 and "idlgen migrate HEAD~1:idl/program.json" in res.output
-    assert git  # the helpers module is shared with the hook test
