@@ -19,6 +19,7 @@ from idlgen import __version__
 from idlgen.compat import command as compat_command
 from idlgen.config import Config, ProgramConfig, default_config, find_config, load_config
 from idlgen.diagnostics import Exit, IdlgenError
+from idlgen.migrate import command as migrate_command
 from idlgen.tools import commands as tools_commands
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -165,6 +166,7 @@ def check(idls: tuple[str, ...], config_path: str | None, out: str | None, targe
 # imports only click at load time, so registering them costs the pre-commit hook nothing.
 compat_command.register(main)
 tools_commands.register(main)
+migrate_command.register(main)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

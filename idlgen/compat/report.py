@@ -184,6 +184,11 @@ def render_markdown(comps: Sequence[Comparison], fail_on: Level) -> str:
         for n in c.notes:
             out.append(f"> note: {md_escape(n)}")
             out.append("")
+        if any(f.rule.endswith("_RENAMED") for f in c.findings):
+            # Renames are free on the wire but rename generated classes and members: say what fixes the code.
+            out.append(f"> **renames:** the generated names change; `idlgen migrate {c.old.label} {c.new.label} "
+                       "<your code>` carries them into the Python code that uses the generated package.")
+            out.append("")
     outcome = "fails" if _fails(gate_of(comps), fail_on, comps) else "passes"
     out.append(f"`--fail-on {fail_on.label}` {outcome}.")
     return "\n".join(out) + "\n"
