@@ -141,6 +141,9 @@ class Comparison:
     notes: tuple[str, ...]
     families: tuple[FamilyChange, ...]
     instructions: frozenset[str]  # snake names in the new program (the plan names pause/ping/unpause)
+    # The two models, for the upgrade plan (instruction encoding, account layouts, live config).
+    old_program: Program | None = field(default=None, compare=False, repr=False)
+    new_program: Program | None = field(default=None, compare=False, repr=False)
 
     @property
     def verdict(self) -> Level:
@@ -1205,6 +1208,7 @@ def compare(old: Side, new: Side, acknowledgements: Sequence[Acknowledgement] = 
         old=SideInfo(old.label, old.file, old.program.name, old.program.version, old.program.format.value),
         new=SideInfo(new.label, new.file, new.program.name, new.program.version, new.program.format.value),
         findings=tuple(acked), warnings=(), notes=tuple(notes), families=tuple(d.family_changes),
-        instructions=frozenset(x.snake for x in new.program.instructions))
+        instructions=frozenset(x.snake for x in new.program.instructions),
+        old_program=old.program, new_program=new.program)
     warn = _bump_needed(comp.verdict, old.program.version, new.program.version)
     return replace(comp, warnings=(warn,) if warn else ())
