@@ -86,6 +86,7 @@ class Planner:
         self.assumptions: list[str] = []
         self.fams = self._families()
         self.batchy = any(f.gate or f.carrier for f in self.fams)
+        self.off = "the relayer and engine" if self.batchy else "the off-chain clients"
 
     # ---- facts --------------------------------------------------------------------------------
 
@@ -258,9 +259,10 @@ class Planner:
         c = self.c
         v = c.verdict
         hard = self.findings(Level.HARD)
-        retirement = bool(hard) and all(
-            f.rule == "FAMILY_MEMBER_REMOVED" and any(fam.stem in f.message and (fam.gate or fam.carrier)
-                                                      for fam in self.fams) for f in hard)
+        # Only removed family members, and a gated or carried family among them: the retirement playbook
+        # (preconditions, then the bitmask, then the program), not a stop-the-world.
+        retirement = bool(hard) and all(f.rule == "FAMILY_MEMBER_REMOVED" for f in hard) and any(
+            fam.removed and (fam.gate or fam.carrier) for fam in self.fams)
         if v is Level.NONE:
             playbook, sections, why = "none", self.none(), []
         elif v is Level.HARD and not retirement:
@@ -279,9 +281,9 @@ class Planner:
         names = ", ".join(f"`{f.subject.removeprefix('types.')}`" for f in renamed[:6])
         return [Step("code.renames", ENGINEERS, "offchain", "Update code that uses renamed generated members",
                      (f"renamed: {names}; the generated Python, C++ and proto members follow the IDL names, so "
-                      "rebuild (`idlgen build`) and update the relayer's and engine's code that uses them "
+                      f"rebuild (`idlgen build`) and update the code of {self.off} that uses them "
                       "(`idlgen migrate OLD NEW` for the Python side)",),
-                     (manual("the relayer and engine build and pass their tests against the new generated code"),))]
+                     (manual(f"{self.off} build and pass their tests against the new generated code"),))]
 
     def none(self) -> list[Section]:
         steps = [*self.code_updates(),
@@ -313,7 +315,7 @@ class Planner:
         for name, a, b in self.lowered_limits():
             steps.append(Step(f"producers.limit.{name.lower()}", ENGINEERS, "offchain",
                               f"Producers respect the lowered `{name}` ({a} -> {b}) first",
-                              (f"release relayer/engine builds that never exceed {b} before the program enforces it: "
+                              (f"release builds of {self.off} that never exceed {b} before the program enforces it: "
                                f"the new program refuses what exceeds {b}, which old producers may still send",),
                               (Check(f"no producer emits more than {b} (`{name}`)",
                                      {"producers_respect": {"constant": name, "value": b}}),)))
@@ -358,7 +360,7 @@ class Planner:
                               tuple(self.settles(f, newest[f.stem]) for f in adding)))
         elif program_first or not retiring:
             steps.append(Step("producers.switch", DEVOPS, "offchain",
-                              "Switch producers (relayer, engine, clients) to the new form",
+                              f"Switch producers ({self.off}) to the new form",
                               tuple(f"`{f.rule}`: {f.message}" for f in program_first[:8]),
                               (manual("the new producers' transactions succeed"),)))
         errors = sorted({e for f in self.fams for e in (f.disabled_error, f.unknown_error) if e})
@@ -368,7 +370,8 @@ class Planner:
             monitor.append(Check("pending trades drain as before (back to 0 after each flush)",
                                  {"pending_trades": 0}))
         steps.append(Step("monitor", SRE, "verify", "Monitor settlement errors and latency",
-                          ("watch settlement errors, confirmation latency and pending trades for a full day",),
+                          ("watch errors, confirmation latency" + (" and pending trades" if self.batchy else "")
+                           + " for a full day",),
                           tuple(monitor)))
         sections = [Section("prepare", "Prepare", "", tuple(prep)),
                     Section("rollout", "Rollout", "", tuple(steps))]
@@ -414,7 +417,7 @@ class Planner:
         gated = [f for f in (*adding, *retiring) if f.gate]
         if not gated:
             steps = [Step("rollback.producers", DEVOPS, "offchain", "Revert the producers to the previous build",
-                          ("Docker tag rollback of the relayer and engine (and clients) first",), ()),
+                          (f"Docker tag rollback of {self.off} first",), ()),
                      self.deploy_step("rollback.program", "Revert the program to the previous build", "previous",
                                       (), "multisig approval and timelock apply")]
             state = sorted({s for f in self.findings(Level.SOFT) if f.axis == "state" for s in f.sites})
@@ -469,7 +472,7 @@ class Planner:
         migrations = self.migrations(hard)
         prep = [*self.code_updates(),
                 Step("hardfork.build", CHAIN, "offchain", "Build and stage the new program and off-chain binaries",
-                     ("build the program, relayer and engine from the new IDL; keep the previous builds "
+                     (f"build the program and {self.off} from the new IDL; keep the previous builds "
                       "(program .so, Docker tags) for the rollback",
                       "rehearse this plan on a local validator or LiteSVM with a copy of the live accounts"),
                      (manual("the rehearsal passes every verify line of this plan"),))]
@@ -519,10 +522,10 @@ class Planner:
             if any(f.gate and f.gate.target != f.gate.live for f in gated):
                 up.append(self.mask_step("hardfork.bitmask", "Set the bitmask to the new program's versions", masks,
                                          ()))
-        up.append(Step("hardfork.binaries", DEVOPS, "offchain", "Deploy the new engine and relayer binaries",
+        up.append(Step("hardfork.binaries", DEVOPS, "offchain", "Deploy the new off-chain binaries",
                        ("deploy the C++ engine and the relayer built from the new IDL (matching stays paused)",)
                        if self.batchy else ("deploy every client and reader built from the new IDL",),
-                       (manual("every engine, relayer and reader runs the new build"),)))
+                       (manual(f"{self.off} and every reader run the new build"),)))
         flight = [Step("hardfork.unpause", MULTISIG, "onchain", "Unpause the program (gateways still closed)",
                        ("`unpause`" if unpause else "nothing to unpause on-chain",), tuple(self.paused_is(False)),
                        unpause)]
@@ -619,7 +622,7 @@ class Planner:
                               (Check(f"`{m.account}` decodes with the old IDL", {"account": m.account,
                                                                                  "decodes": "old"}),)))
         steps.append(Step("rollback.binaries", DEVOPS, "offchain", "Revert the off-chain binaries",
-                          ("Docker tag rollback of every engine, relayer and reader",), ()))
+                          (f"Docker tag rollback of {self.off} and every reader",), ()))
         if gated:
             steps.append(self.mask_step("rollback.reallow", "Re-allow the old versions",
                                         {f.stem: f.gate.live for f in gated if f.gate}, ()))
