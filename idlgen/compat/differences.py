@@ -446,12 +446,21 @@ class Differ:
         if o.serialization is not n.serialization or o.repr != n.repr:
             self.serialization(o, n, shown, raw)
         if isinstance(o.body, StructBody) and isinstance(n.body, StructBody):
+            mark = (len(out.raws), len(out.children))
             matched = self.fields(o.body.fields, n.body.fields, f"type {shown}", subject, "field",
                                          o.path, n.path, out)
             if o.c_layout and n.c_layout:
                 lo, ln = o.c_layout, n.c_layout
                 moved = [o.body.fields[i].snake for i, j in matched if lo.offsets[i] != ln.offsets[j]]
-                if lo.size != ln.size or lo.align != ln.align or moved:
+                changed = lo.size != ln.size or lo.align != ln.align or moved
+                if changed and any(r.rule == "RESERVED_BYTES_CLAIMED" for r in out.raws[mark[0]:]):
+                    # A claim promises unchanged offsets and size; repr(C) alignment broke that promise, so
+                    # the fields are compared as what they are (added, removed) instead.
+                    del out.raws[mark[0]:], out.children[mark[1]:]
+                    matched = self.fields(o.body.fields, n.body.fields, f"type {shown}", subject, "field",
+                                          o.path, n.path, out, claims=False)
+                    moved = [o.body.fields[i].snake for i, j in matched if lo.offsets[i] != ln.offsets[j]]
+                if changed:
                     what = []
                     if lo.size != ln.size:
                         what.append(f"size {lo.size} -> {ln.size}")
@@ -497,7 +506,7 @@ class Differ:
             raw("TYPE_SERIALIZATION_CHANGED", f"{what} and its bytes differ")
 
     def fields(self, of: tuple[Field, ...], nf: tuple[Field, ...], owner: str, subject: str, kind: str,  # noqa: PLR0917
-               opath: str, npath: str, out: PairDiff) -> list[tuple[int, int]]:
+               opath: str, npath: str, out: PairDiff, *, claims: bool = True) -> list[tuple[int, int]]:
         """Align two positional field lists. kind is "field" (types) or "arg" (instructions)."""
         rule = "FIELD" if kind == "field" else "ARG"
         noun = "field" if kind == "field" else "argument"
@@ -506,7 +515,7 @@ class Differ:
         def raw(r: str, msg: str, name: str, op: str | None, np: str | None) -> None:
             out.raws.append(Raw(r, msg, f"{fsub}.{name}", op, np))
 
-        claim = self.claim(of, nf) if kind == "field" else None
+        claim = self.claim(of, nf) if kind == "field" and claims else None
         matched: list[tuple[int, int]] = []
         if claim is not None:
             pre, suf = claim
@@ -550,7 +559,10 @@ class Differ:
             fo, fn = of[i], nf[j]
             matched.append((i, j))
             if name_key(fo.snake) != name_key(fn.snake):
-                raw(f"{rule}_RENAMED", f"{noun} `{fo.snake}` of {owner} was renamed to `{fn.snake}`", fn.snake,
+                who = "" if kind != "field" else (
+                    ": the generated Python, C++ and proto members are renamed, so the relayer's and engine's code "
+                    "that uses them must be updated (`idlgen migrate`)")
+                raw(f"{rule}_RENAMED", f"{noun} `{fo.snake}` of {owner} was renamed to `{fn.snake}`{who}", fn.snake,
                     fo.path, fn.path)
             r = self.cmp_field(fo, fn, out.children)
             told, tnew = type_display(fo.type), type_display(fn.type)

@@ -149,7 +149,9 @@ RULES: tuple[Rule, ...] = (
        "string of the type changes meaning."),
     _r("FIELD_REMOVED", H, STW, "A field was removed from a type."),
     _r("FIELD_MOVED", H, STW, "A type's fields were reordered: Borsh is positional."),
-    _r("FIELD_RENAMED", N, NO, "A field was renamed at the same position with the same type."),
+    _r("FIELD_RENAMED", N, NO, "A field was renamed at the same position with the same type: nothing on the "
+       "wire, but the generated Python, C++ and proto members are renamed, so relayer and engine code that uses "
+       "them must be updated (`idlgen migrate`)."),
     _r("FIELD_TYPE_CHANGED", H, STW, "A field's type changed (widening, signedness, option kind and "
        "array length included)."),
     _r("FIELD_TYPE_WIRE_EQUAL", N, NO, "A field's type changed to one with the same bytes (vec<u8> and "
