@@ -153,7 +153,13 @@ class IxFactory:
                 full[a.name] = value
         data = None
         if self.encode is not None and not unresolved:
-            data = self.encode(ix.name, full)
+            try:
+                data = self.encode(ix.name, full)
+            except ValueError as exc:  # the codec's EncodeError: the IDL cannot carry the plan's value
+                from idlgen.diagnostics import IdlgenError
+
+                raise IdlgenError(f"cannot encode `{ix.snake}` for the plan: {exc}",
+                                  file=self.program.source or None) from None
         metas = tuple(self.meta(m) for m in ix.flat_accounts())
         return OnchainIx(self.program.name, ix.snake, self.program_id, full, metas, data, dict(unresolved or {}))
 

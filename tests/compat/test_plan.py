@@ -252,3 +252,31 @@ def test_plan_flags_are_checked() -> None:
     assert code == 2 and "not an integer" in err
     code, _, err = idlgen("diff", rel(V1_ONLY), rel(SETTLEMENT), "--plan", "--live-mask", "Trade=1")
     assert code == 2 and "no gated family 'Trade'" in err
+
+
+def test_gate_wider_than_u8_with_more_than_eight_versions(tmp_path: Path) -> None:
+    """A u16 `allowed_batch_versions` with BatchV1..BatchV9: diff, plan and build all work."""
+    wide = copy.deepcopy(CURRENT)
+    gc = next(t for t in wide["types"] if t["name"] == "GlobalConfig")
+    next(f for f in gc["type"]["fields"] if f["name"] == "allowed_batch_versions")["type"] = "u16"
+    for x in wide["instructions"]:
+        for a in x["args"]:
+            if a["name"] == "allowed_batch_versions":
+                a["type"] = {"option": "u16"} if isinstance(a["type"], dict) else "u16"
+    v2 = next(t for t in wide["types"] if t["name"] == "BatchV2")
+    for v in range(3, 9):
+        wide["types"].append({**copy.deepcopy(v2), "name": f"BatchV{v}"})
+    nine = copy.deepcopy(wide)
+    nine["types"].append({**copy.deepcopy(v2), "name": "BatchV9"})
+    nine["metadata"]["version"] = "0.3.0"
+    old, new = write(tmp_path, "old.json", wide), write(tmp_path, "new.json", nine)
+    doc = plan_json(old, new, "--live-mask", "0xfe", cwd=tmp_path)
+    gate = doc["plans"][0]["gates"][0]
+    assert (gate["bits"], gate["live"], gate["target"]) == (16, 0xFE, 0x1FE)
+    assert step(doc, "phase1.enable")["instruction"]["args"]["allowed_batch_versions"] == 0x1FE
+    code, out, err = idlgen("build", new, "--out", "gen", cwd=tmp_path)
+    assert code == 0, out + err
+    families = next((tmp_path / "gen").rglob("families.py")).read_text()
+    assert "range(1, 17)" in families
+    code, _, err = idlgen("diff", old, new, cwd=tmp_path)
+    assert code in (0, 1), err
