@@ -42,6 +42,7 @@ RULES = frozenset({
     "TYPE_ADDED",
     "TYPE_GENERIC_ARGS_CHANGED",
     "TYPE_KIND_CHANGED",
+    "TYPE_LEFT_OUT",
     "TYPE_REMOVED",
     "TYPE_RENAMED",
     "TYPE_REPR_CHANGED",
@@ -322,7 +323,12 @@ class TypeChecks(DifferBase):
             # A type that removed or added items used is reported through them, not again here.
             if t.name not in nnames and t.name not in reached_old and t.name not in self.family_types \
                     and t.name not in ro:
-                why = "nothing in the IDL used it"
+                if self.o.legacy and not self.n.legacy:
+                    self.add("TYPE_LEFT_OUT", f"type `{t.name}`, which nothing in the IDL used, is no longer listed "
+                             "(the 0.30+ IDL generator leaves such types out)", f"types.{t.name}", t.path, None,
+                             Flow.UNREFERENCED)
+                    continue
+                why = "nothing in the IDL used it; it may still be carried in raw bytes"
                 self.add("TYPE_REMOVED", f"type `{t.name}` was removed ({why})", f"types.{t.name}", t.path, None,
                          Flow.UNREFERENCED)
         for t in self.np.types:

@@ -175,7 +175,12 @@ RULES: tuple[Rule, ...] = (
        "by layout; a plain type's name is not on the wire."),
     _r("TYPE_ADDED", N, NO, "A new type: nothing on the wire until something uses it (uses are reported "
        "where they change)."),
-    _r("TYPE_REMOVED", N, NO, "A type no instruction, account or event reached was removed."),
+    _r("TYPE_REMOVED", H, STW, "A type no instruction, account or event reached was removed. Like a change inside "
+       "such a type (hard), it may still be carried in raw bytes (a `bytes` argument, a zero-copy blob), so "
+       "removing it is hard too; acknowledge it when nothing carries it."),
+    _r("TYPE_LEFT_OUT", N, NO, "A type nothing reached is no longer listed after a conversion from the legacy to "
+       "the 0.30+ format: Anchor's 0.30 IDL generator leaves out types the interface does not use, so the "
+       "program did not change."),
     _r("TYPE_GENERIC_ARGS_CHANGED", H, STW, "A generic type's arguments changed where it is used (for "
        "example `Pool<u16, 4>` became `Pool<u32, 4>`)."),
     _r("TYPE_SERIALIZATION_CHANGED", H, STW, "A type's serialization changed (borsh, bytemuck, "

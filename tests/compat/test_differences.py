@@ -93,3 +93,16 @@ def test_field_renamed_says_who_updates_code() -> None:
     assert f.level.label == "none"
     assert "generated Python, C++ and proto members are renamed" in f.message and "must be updated" in f.message
 
+
+def test_unreached_enum_reordered_and_removed_agree() -> None:
+    old = casebook.base()
+    old["types"].append(casebook._enum("Mode", [{"name": "On"}, {"name": "Off"}]))
+    reordered, removed = copy.deepcopy(old), copy.deepcopy(old)
+    next(t for t in reordered["types"] if t["name"] == "Mode")["type"]["variants"].reverse()
+    removed["types"] = [t for t in removed["types"] if t["name"] != "Mode"]
+    a, b = compare(side(old), side(reordered)), compare(side(old), side(removed))
+    assert {f.rule for f in a.findings} == {"ENUM_VARIANT_MOVED"} and {f.rule for f in b.findings} == {"TYPE_REMOVED"}
+    assert a.verdict == b.verdict and a.verdict.label == "hard"
+    # Converting a legacy IDL to the 0.30+ format drops unused types: that alone is no change.
+    legacy = compare(side(casebook.to_legacy(old)), side(removed))
+    assert "TYPE_REMOVED" not in {f.rule for f in legacy.findings} and legacy.verdict.label == "none"
