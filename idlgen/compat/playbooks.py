@@ -67,8 +67,10 @@ class Planner(HardForkSteps, PlanBase):
         prep: list[Step] = [*self.code_updates()]
         steps: list[Step] = []
         what = ", ".join(f"{f.stem}V{v}" for f in adding for v in f.added) or "the change"
-        prep.append(Step("phase1.implement", CHAIN, "offchain",
-                         f"Implement on-chain support for {what}" if adding else "Implement the program change",
+        gone = ", ".join(f"{f.stem}V{v}" for f in retiring for v in f.removed)
+        title = (f"Implement on-chain support for {what}" if adding else
+                 f"Implement the program without {gone}" if retiring else "Implement the program change")
+        prep.append(Step("phase1.implement", CHAIN, "offchain", title,
                          ("build the new program from the new IDL; old producers' transactions must keep working"
                           + ("; the new version is routed on the version byte beside the old ones" if adding else ""),
                           "`idlgen simtest --deployed OLD --candidate NEW"
@@ -90,10 +92,14 @@ class Planner(HardForkSteps, PlanBase):
         for f in retiring:
             steps += self.retire_steps(f, before_deploy=True)
         pre_deploy = {f.stem: (f.gate.live & ~mask_of(f.removed)) for f in self.fams if f.gate}
-        keep = [self.mask_is(f.gate, pre_deploy[f.stem]) for f in adding if f.gate]
-        steps.append(self.deploy_step("phase1.deploy", "Phase 1: deploy the new program" +
-                                      (f" (accepts {', '.join(f'V{v}' for f in adding for v in f.new)}; the new "
-                                       "version dormant)" if adding else ""), "new", keep))
+        keep = [self.mask_is(f.gate, pre_deploy[f.stem]) for f in (*adding, *retiring) if f.gate]
+        # Once deployed, a retired version is unknown to the program, no longer merely disabled.
+        keep += [self.refused(f, v, f.unknown_error) for f in retiring for v in f.removed]
+        keep += [self.settles(f, max(f.new)) for f in retiring if f.new and not adding]
+        label = ("Phase 1: deploy the new program" + (f" (accepts {', '.join(f'V{v}' for f in adding for v in f.new)}; "
+                                                      "the new version dormant)" if adding else "")
+                 if adding or not retiring else f"Deploy the program without {gone}")
+        steps.append(self.deploy_step("phase1.deploy", label, "new", tuple({k.text: k for k in keep}.values())))
         for f in adding:
             old = f.emitted()
             checks = [self.settles(f, old)] if old is not None else []
@@ -177,6 +183,8 @@ class Planner(HardForkSteps, PlanBase):
                        "once no producer emits the old version", tuple(steps))
 
     def soft_rollbacks(self, adding: Sequence[Fam], retiring: Sequence[Fam]) -> list[Section]:
+        if retiring and not adding:
+            return self.retirement_rollback(retiring)
         gated = [f for f in (*adding, *retiring) if f.gate]
         if not gated:
             steps = [Step("rollback.producers", DEVOPS, "offchain", "Revert the producers to the previous build",
@@ -210,3 +218,29 @@ class Planner(HardForkSteps, PlanBase):
                      (*self.paused_is(False), *(self.settles(f, f.emitted()) for f in gated
                                                 if f.emitted() is not None)), unpause)]
         return [flag, Section("rollback.full", "Rollback: full (producers go back too)", cond, tuple(full))]
+
+    def retirement_rollback(self, retiring: Sequence[Fam]) -> list[Section]:
+        gated = [f for f in retiring if f.gate]
+        live = {f.stem: f.gate.live for f in gated if f.gate}
+        gone = ", ".join(f"{f.stem} V{v}" for f in retiring for v in f.removed)
+        back = [self.settles(f, v) for f in retiring for v in f.removed]
+        sections: list[Section] = []
+        if gated:
+            sections.append(Section(
+                "rollback.flag", "Rollback before the deploy: flag flip (0-latency)",
+                f"valid only until the program without {gone} is deployed: until then its logic is still in the "
+                "bytecode", (self.mask_step("rollback.flag", "Re-allow the retired version in one transaction", live,
+                                            back),)))
+        # The previous build knows the retired version again, but the bitmask still disables it.
+        still_off = [self.refused(f, v, f.disabled_error) for f in gated for v in f.removed]
+        steps = [self.deploy_step("rollback.program", "Redeploy the previous program build", "previous",
+                                  still_off if gated else back,
+                                  "multisig approval and timelock apply: the retired logic is no longer in the "
+                                  "deployed bytecode, so no flag flip brings it back")]
+        if gated:
+            steps.append(self.mask_step("rollback.reallow", "Re-allow the retired version", live, back))
+        steps.append(Step("rollback.producers", DEVOPS, "offchain", "Producers may emit the retired version again",
+                          (f"only if a producer must: {self.off} on the previous build",), ()))
+        sections.append(Section("rollback.full", "Rollback after the deploy",
+                                "once the program without the retired version is deployed", tuple(steps)))
+        return sections

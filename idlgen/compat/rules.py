@@ -245,6 +245,7 @@ def catalog_markdown() -> str:
         "idlgen diff --base origin/main --format github         # every configured IDL at REV vs the working tree",
         "idlgen diff old.json new.json --format markdown        # a pull-request comment",
         "idlgen diff old.json new.json --plan                   # the upgrade plan (phased or stop-the-world)",
+        "idlgen diff old.json new.json --plan --format json     # the plan as steps to execute (docs/plans.md)",
         "idlgen diff old.json new.json --fail-on soft           # exit 1 at or above soft",
         "```",
         "",

@@ -154,6 +154,17 @@ def test_retirement_preconditions_come_before_the_program(tmp_path: Path) -> Non
     assert disable["instruction"]["args"]["allowed_batch_versions"] == 2
     assert {"family": "Batch", "batch_version": 1, "settles": False, "error": "BatchVersionDisabled"} in \
         disable["verify"]
+    deploy = step(doc, "phase1.deploy")
+    assert {"family": "Batch", "batch_version": 1, "settles": False, "error": "InvalidBatchVersion"} in deploy["verify"]
+    assert before(order, "phase1.deploy", "rollback.flag", "rollback.program", "rollback.reallow")
+    sections = {s["id"]: s for s in doc["plans"][0]["sections"]}
+    assert "until the program without Batch V1 is deployed" in sections["rollback.flag"]["condition"]
+    assert step(doc, "rollback.flag")["instruction"]["args"]["allowed_batch_versions"] == 3
+    redeploy = step(doc, "rollback.program")
+    assert redeploy["instruction"]["name"] == "upgrade" and {"program_build": "previous"} in redeploy["verify"]
+    assert {"family": "Batch", "batch_version": 1, "settles": False, "error": "BatchVersionDisabled"} in \
+        redeploy["verify"]
+    assert {"family": "Batch", "batch_version": 1, "settles": True} in step(doc, "rollback.reallow")["verify"]
     # Live mask already without V1: no mask step, the precondition stays.
     doc = plan_json("old.json", "new.json", "--live-mask", "2", cwd=tmp_path)
     assert "retire.disable.batch" not in ids(doc) and "retire.precondition.batch" in ids(doc)
