@@ -291,3 +291,11 @@ def test_gate_wider_than_u8_with_more_than_eight_versions(tmp_path: Path) -> Non
     assert "range(1, 17)" in families
     code, _, err = idlgen("diff", old, new, cwd=tmp_path)
     assert code in (0, 1), err
+
+
+def test_a_version_beyond_the_gate_width_is_one_line(tmp_path: Path) -> None:
+    doc = copy.deepcopy(CURRENT)
+    doc["types"].append({**copy.deepcopy(next(t for t in doc["types"] if t["name"] == "BatchV2")), "name": "BatchV9"})
+    code, _, err = idlgen("diff", write(tmp_path, "old.json", CURRENT), write(tmp_path, "new.json", doc),
+                            cwd=tmp_path)
+    assert code == 2 and "has version 9; the allowed-versions bitmask is a u8" in err and "Traceback" not in err
