@@ -1067,8 +1067,8 @@ class Lowerer:
             versions = [m.version for m in members]
             if len(set(versions)) != len(versions):
                 self.fail("", f"family {stem!r} has two members with the same version")
-            if versions[-1] > 8:
-                self.fail("", f"family {stem!r} has version {versions[-1]}; the allowed-versions bitmask is a u8")
+            if versions[-1] > 255:
+                self.fail("", f"family {stem!r} has version {versions[-1]}; the version byte holds at most 255")
             carrier = gate = None
             if spec and spec.carrier:
                 ix_name, _, arg = spec.carrier.partition(".")
@@ -1096,8 +1096,12 @@ class Lowerer:
                     f = next((x for x in gate_body.fields if x.snake == names.snake_case(fld)), None)
                 if gate_acct is None or f is None:
                     self.fail("", f"family {stem!r}: gate {gate_spec!r} is not an account field")
-                if f.type != PrimType(Prim.U8):
-                    self.fail(f.path, f"family {stem!r}: the allowed-versions field must be a u8 bitmask")
+                if not (isinstance(f.type, PrimType) and f.type.prim.is_int and not f.type.prim.is_signed):
+                    self.fail(f.path, f"family {stem!r}: the allowed-versions field must be an unsigned integer "
+                              "bitmask (u8 .. u128)")
+                if versions[-1] > f.type.prim.bits:
+                    self.fail(f.path, f"family {stem!r} has version {versions[-1]}; the allowed-versions bitmask "
+                              f"is a {f.type.prim.value}")
                 gate = FamilyGate(gate_acct.name, f.snake)
             unknown = (spec.unknown_version_error if spec else None) or _present(
                 f"Invalid{stem}Version", error_names)

@@ -17,6 +17,7 @@ import click
 if TYPE_CHECKING:
     from idlgen.anchor.lower import FamilySpec
     from idlgen.compat.differences import Comparison, Side
+    from idlgen.compat.plan_encode import LiveConfig
     from idlgen.config import Config
 
 FORMATS = ("text", "json", "markdown", "github")
@@ -51,7 +52,13 @@ def register(main: click.Group) -> None:
     @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
                   help="text (coloured on a terminal), json (versioned schema), markdown (PR comment), github "
                   "(workflow annotations on the IDL's lines).")
-    @click.option("--plan", is_flag=True, help="Print the upgrade plan (Markdown) instead of the report.")
+    @click.option("--plan", is_flag=True, help="Print the upgrade plan instead of the report: Markdown (--format "
+                  "text or markdown) or JSON (--format json, schema idlgen-plan, docs/plans.md).")
+    @click.option("--config-account", type=click.Path(dir_okay=False, exists=True), metavar="FILE",
+                  help="With --plan: the live config account (`solana account ADDR --output json`); bitmask steps "
+                  "start from its allowed-versions fields and instructions name its keys.")
+    @click.option("--live-mask", "live_masks", multiple=True, metavar="[STEM=]N",
+                  help="With --plan: the live allowed-versions bitmask (of family STEM when several are gated).")
     @click.option("--fail-on", type=click.Choice(LEVELS), default=None,
                   help="Exit 1 when an unacknowledged change is at or above this class (default: config "
                   "[tool.idlgen.diff] fail_on, else hard). `none` fails on any change.")
@@ -60,8 +67,8 @@ def register(main: click.Group) -> None:
     @click.option("--color/--no-color", default=None, help="Force colour on or off (default: only on a terminal).")
     @friendly
     def diff(  # noqa: PLR0917
-            old: str | None, new: str | None, base: str | None, fmt: str, plan: bool, fail_on: str | None,
-             config_path: str | None, color: bool | None) -> None:
+            old: str | None, new: str | None, base: str | None, fmt: str, plan: bool, config_account: str | None,
+            live_masks: tuple[str, ...], fail_on: str | None, config_path: str | None, color: bool | None) -> None:
         """Classify every change between two IDLs as none, soft or hard, and say how to roll it out.
 
         OLD and NEW are IDL files (either format) or REV:path read from git.
@@ -72,16 +79,22 @@ def register(main: click.Group) -> None:
           idlgen diff HEAD~1:idl/program.json idl/program.json
           idlgen diff --base origin/main --format github
           idlgen diff old.json new.json --plan > UPGRADE.md
+          idlgen diff old.json new.json --plan --config-account config.json --format json
         """
         from idlgen.compat import report
-        from idlgen.compat.plan import render_plan
         from idlgen.compat.rules import Level
 
+        if not plan and (config_account or live_masks):
+            raise click.UsageError("--config-account and --live-mask only apply with --plan")
+        if plan and fmt == "github":
+            raise click.UsageError("--plan prints --format text, markdown or json")
+        if config_account and live_masks:
+            raise click.UsageError("give --config-account or --live-mask, not both")
         config = _config(config_path)
         comps = _run(old, new, base, config)
         level = Level.parse(fail_on or config.diff.fail_on)
         if plan:
-            click.echo(render_plan(comps), nl=False)
+            click.echo(_plan(comps, fmt, config_account, live_masks), nl=False)
         else:
             text = report.render(fmt, comps, level, color=color)
             click.echo(text, nl=False, color=color if fmt == "text" else False)
@@ -101,6 +114,86 @@ def register(main: click.Group) -> None:
 
         text = {"text": catalog.catalog_text, "markdown": catalog.catalog_markdown, "json": catalog.catalog_json}[fmt]()
         click.echo(text, nl=False)
+
+
+def _plan(comps: list[Comparison], fmt: str, config_account: str | None, live_masks: tuple[str, ...]) -> str:
+    """The plan, its instructions encoded by the generated Python codec of each new IDL (rendered here,
+    as simtest does), its masks from the live config when given."""
+    from idlgen.compat.plan import build_plans
+    from idlgen.compat.plan_encode import Encoder
+    from idlgen.compat.plan_render import render_json, render_markdown
+    from idlgen.tools.codecs import Codec, build_codec, codec_workspace
+
+    def encoder(codec: Codec) -> Encoder:
+        return lambda name, args: codec.encode("instruction", name, dict(args))
+
+    with codec_workspace() as ws:
+        encoders = {c.new.name: encoder(build_codec(c.new_program, ws, "plan_new"))
+                    for c in comps if c.new_program is not None}
+        live = _live(comps, config_account, live_masks, ws)
+        plans = build_plans(comps, live, encoders)
+    return render_json(plans) if fmt == "json" else render_markdown(plans)
+
+
+def _live(comps: list[Comparison], config_account: str | None, live_masks: tuple[str, ...],
+          ws: Path) -> LiveConfig | None:
+    from idlgen.compat.plan_encode import LiveConfig
+    from idlgen.diagnostics import IdlgenError
+
+    stems = sorted({f.stem for c in comps for f in c.families if f.gate})
+    if live_masks:
+        masks: dict[str, int] = {}
+        for item in live_masks:
+            stem, sep, num = item.rpartition("=")
+            if not sep:
+                if len(stems) != 1:
+                    raise click.UsageError(f"--live-mask {item}: give STEM=N (gated families: "
+                                           f"{', '.join(stems) or 'none'})")
+                stem = stems[0]
+            elif stem not in stems:
+                raise click.UsageError(f"--live-mask {item}: no gated family {stem!r} (gated: "
+                                       f"{', '.join(stems) or 'none'})")
+            try:
+                masks[stem] = int(num, 0)
+            except ValueError:
+                raise click.UsageError(f"--live-mask {item}: {num!r} is not an integer") from None
+            if masks[stem] < 0:
+                raise click.UsageError(f"--live-mask {item}: a bitmask is not negative")
+        return LiveConfig(masks, "--live-mask")
+    if not config_account:
+        return None
+    from idlgen.tools.codecs import build_codec
+    from idlgen.tools.commands import read_gate_account
+
+    old = next((c.old_program for c in comps if c.old_program is not None and any(
+        f.gate for f in c.old_program.families)), None)
+    if old is None:
+        raise IdlgenError("the old IDL has no family with a gate (Account.field): nothing to read from "
+                          "--config-account", file=config_account)
+    codec = build_codec(old, ws, "plan_old")
+    data, _mask, account = read_gate_account(codec, config_account)
+    value = codec.decode("account", account, data)
+    td = old.type(next(a.type for a in old.accounts if a.name == account))
+    names = {f.name: f.snake for f in getattr(td.body, "fields", ())}
+    values: dict[str, Any] = {}
+    if isinstance(value, dict):
+        values = {str(names.get(k, k)): v for k, v in value.items()}
+    masks = {}
+    for fam in old.families:
+        if fam.gate is not None and fam.gate.account == account and isinstance(values.get(fam.gate.field), int):
+            masks[fam.stem] = values[fam.gate.field]
+    return LiveConfig(masks, f"--config-account {config_account}", account, values, _dump_address(config_account))
+
+
+def _dump_address(path: str) -> str | None:
+    import json
+
+    try:
+        doc = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (ValueError, OSError):
+        return None
+    key = doc.get("pubkey") if isinstance(doc, dict) else None
+    return key if isinstance(key, str) else None
 
 
 def _config(config_path: str | None) -> Config:

@@ -149,7 +149,9 @@ RULES: tuple[Rule, ...] = (
        "string of the type changes meaning."),
     _r("FIELD_REMOVED", H, STW, "A field was removed from a type."),
     _r("FIELD_MOVED", H, STW, "A type's fields were reordered: Borsh is positional."),
-    _r("FIELD_RENAMED", N, NO, "A field was renamed at the same position with the same type."),
+    _r("FIELD_RENAMED", N, NO, "A field was renamed at the same position with the same type: nothing on the "
+       "wire, but the generated Python, C++ and proto members are renamed, so relayer and engine code that uses "
+       "them must be updated (`idlgen migrate`)."),
     _r("FIELD_TYPE_CHANGED", H, STW, "A field's type changed (widening, signedness, option kind and "
        "array length included)."),
     _r("FIELD_TYPE_WIRE_EQUAL", N, NO, "A field's type changed to one with the same bytes (vec<u8> and "
@@ -173,7 +175,12 @@ RULES: tuple[Rule, ...] = (
        "by layout; a plain type's name is not on the wire."),
     _r("TYPE_ADDED", N, NO, "A new type: nothing on the wire until something uses it (uses are reported "
        "where they change)."),
-    _r("TYPE_REMOVED", N, NO, "A type no instruction, account or event reached was removed."),
+    _r("TYPE_REMOVED", H, STW, "A type no instruction, account or event reached was removed. Like a change inside "
+       "such a type (hard), it may still be carried in raw bytes (a `bytes` argument, a zero-copy blob), so "
+       "removing it is hard too; acknowledge it when nothing carries it."),
+    _r("TYPE_LEFT_OUT", N, NO, "A type nothing reached is no longer listed after a conversion from the legacy to "
+       "the 0.30+ format: Anchor's 0.30 IDL generator leaves out types the interface does not use, so the "
+       "program did not change."),
     _r("TYPE_GENERIC_ARGS_CHANGED", H, STW, "A generic type's arguments changed where it is used (for "
        "example `Pool<u16, 4>` became `Pool<u32, 4>`)."),
     _r("TYPE_SERIALIZATION_CHANGED", H, STW, "A type's serialization changed (borsh, bytemuck, "
@@ -238,6 +245,7 @@ def catalog_markdown() -> str:
         "idlgen diff --base origin/main --format github         # every configured IDL at REV vs the working tree",
         "idlgen diff old.json new.json --format markdown        # a pull-request comment",
         "idlgen diff old.json new.json --plan                   # the upgrade plan (phased or stop-the-world)",
+        "idlgen diff old.json new.json --plan --format json     # the plan as steps to execute (docs/plans.md)",
         "idlgen diff old.json new.json --fail-on soft           # exit 1 at or above soft",
         "```",
         "",

@@ -69,24 +69,6 @@ def test_current_to_v3_hard_fork() -> None:
     assert doc["comparisons"][0]["warnings"] == []  # 0.2.0 -> 1.0.0 is a major bump
 
 
-def test_plan_for_soft_has_bitmask_steps_and_rollback() -> None:
-    code, out, _ = idlgen("diff", rel(V1_ONLY), rel(SETTLEMENT), "--plan")
-    assert code == 0
-    assert "`1` (`0b00000001`)" in out and "`3` (`0b00000011`)" in out and "`2` (`0b00000010`)" in out
-    order = [out.index(s) for s in ("deploy on-chain support", "old version still settles", "Enable the new version",
-                                    "Switch producers", "Monitor", "Optional retirement", "Rollback")]
-    assert order == sorted(order)
-
-
-def test_plan_for_hard_is_stop_the_world() -> None:
-    code, out, _ = idlgen("diff", rel(SETTLEMENT), rel(V3), "--plan")
-    assert code == 1
-    steps = ["**Maintenance mode**", "**Flush**", "**Upgrade**", "**Heartbeat batch**", "**Resume**", "Rollback"]
-    assert [out.index(s) for s in steps] == sorted(out.index(s) for s in steps)
-    assert "`pause`" in out and "`ping`" in out and "`unpause`" in out
-    assert "SettlementState" in out  # the account to migrate
-
-
 def test_retirement_acknowledged_in_config_is_printed_and_soft(tmp_path: Path) -> None:
     current = json.loads(SETTLEMENT.read_text())
     retired = json.loads(SETTLEMENT.read_text())

@@ -69,3 +69,40 @@ def test_a_type_used_by_an_account_and_an_argument_is_reported_on_both_axes() ->
     by_axis = {f.axis: f for f in comp.findings}
     assert "account `Pool`" in by_axis["state"].message and "instruction `trade`" in by_axis["interface"].message
     assert set(by_axis["state"].breaks) != set(by_axis["interface"].breaks)
+
+
+def test_a_claim_never_contradicts_a_zero_copy_layout_change() -> None:
+    """RESERVED_BYTES_CLAIMED says every other offset and the size are unchanged: never beside
+    ZERO_COPY_LAYOUT_CHANGED for the same type."""
+    from tests.compat.test_cases import CASES, read, run
+
+    for case in CASES:
+        comp = run(*read(case))
+        claimed = {f.subject.split(".fields")[0] for f in comp.findings if f.rule == "RESERVED_BYTES_CLAIMED"}
+        moved = {f.subject for f in comp.findings if f.rule == "ZERO_COPY_LAYOUT_CHANGED"}
+        assert not claimed & moved, case.name
+    comp = run(*read(casebook.CASES_DIR / "zero_copy_claim_misaligned"))
+    assert {"FIELD_ADDED", "ZERO_COPY_LAYOUT_CHANGED"} <= {f.rule for f in comp.findings}
+
+
+def test_field_renamed_says_who_updates_code() -> None:
+    old = casebook.base()
+    new = copy.deepcopy(old)
+    next(t for t in new["types"] if t["name"] == "Pool")["type"]["fields"][1]["name"] = "fee_bps"
+    (f,) = [f for f in compare(side(old), side(new)).findings if f.rule == "FIELD_RENAMED"]
+    assert f.level.label == "none"
+    assert "generated Python, C++ and proto members are renamed" in f.message and "must be updated" in f.message
+
+
+def test_unreached_enum_reordered_and_removed_agree() -> None:
+    old = casebook.base()
+    old["types"].append(casebook._enum("Mode", [{"name": "On"}, {"name": "Off"}]))
+    reordered, removed = copy.deepcopy(old), copy.deepcopy(old)
+    next(t for t in reordered["types"] if t["name"] == "Mode")["type"]["variants"].reverse()
+    removed["types"] = [t for t in removed["types"] if t["name"] != "Mode"]
+    a, b = compare(side(old), side(reordered)), compare(side(old), side(removed))
+    assert {f.rule for f in a.findings} == {"ENUM_VARIANT_MOVED"} and {f.rule for f in b.findings} == {"TYPE_REMOVED"}
+    assert a.verdict == b.verdict and a.verdict.label == "hard"
+    # Converting a legacy IDL to the 0.30+ format drops unused types: that alone is no change.
+    legacy = compare(side(casebook.to_legacy(old)), side(removed))
+    assert "TYPE_REMOVED" not in {f.rule for f in legacy.findings} and legacy.verdict.label == "none"

@@ -31,6 +31,8 @@ def test_report_formats_and_plans() -> None:
                 assert r.exit_code in (0, 1), r.stderr
                 files[f"{story}/report.{ext}"] = r.stdout
             files[f"{story}/plan.md"] = CliRunner().invoke(main, ["diff", old, new, "--plan"]).stdout
+            plan_json = ["diff", old, new, "--plan", "--format", "json"]
+            files[f"{story}/plan.json"] = CliRunner().invoke(main, plan_json).stdout
     finally:
         os.chdir(cwd)
     check_golden(files, ROOT / "tests" / "golden" / "compat" / "settlement", REFRESH)

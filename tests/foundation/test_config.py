@@ -92,7 +92,9 @@ def test_family_config_errors_name_the_problem(tmp_path: Path) -> None:
     idl = ROOT / "idl" / "godark_settlement.json"
     with pytest.raises(IdlError, match=r"carrier 'settle_batch\.nope' is not an instruction argument"):
         load_program(idl, families=[FamilySpec("Batch", carrier="settle_batch.nope")])
-    with pytest.raises(IdlError, match="the allowed-versions field must be a u8 bitmask"):
-        load_program(idl, families=[FamilySpec("Batch", gate="GlobalConfig.min_batch_size")])
+    with pytest.raises(IdlError, match="the allowed-versions field must be an unsigned integer bitmask"):
+        load_program(idl, families=[FamilySpec("Batch", gate="GlobalConfig.admin")])
+    # Any unsigned width is a bitmask (u32: up to 32 versions).
+    assert load_program(idl, families=[FamilySpec("Batch", gate="GlobalConfig.min_batch_size")]).families
     with pytest.raises(IdlError, match="no type named OrderV<n>"):
         load_program(idl, families=[FamilySpec("Order")])

@@ -17,6 +17,7 @@ from idlgen.ir.model import (
     ArgSeed,
     ArrayType,
     ConstSeed,
+    Family,
     Field,
     Instruction,
     Prim,
@@ -549,7 +550,9 @@ def families_view(program: Program, shapes: Shapes) -> dict[str, Any]:
                   "    except DecodeError as e:", "        raise e.at(name) from None", "    return value", "", ""]
         lines += [f"def {stem}_allowed_versions(allowed_mask: int) -> tuple[int, ...]:",
                   '    """Versions enabled in an allowed-versions bitmask (bit v-1 = version v)."""',
-                  "    return tuple(v for v in range(1, 9) if allowed_mask >> (v - 1) & 1)", "", "",
+                  f"    return tuple(v for v in range(1, {_gate_bits(program, fam) + 1}) "
+                  "if allowed_mask >> (v - 1) & 1)",
+                  "", "",
                   f"def choose_{stem}_version(allowed_mask: int, supported: tuple[int, ...] = {upper}_VERSIONS"
                   ") -> int:",
                   '    """The highest version both this client and the on-chain bitmask allow."""',
@@ -679,3 +682,13 @@ def _byte_list(text: str) -> bytes | None:
         except ValueError:
             return None
     return None
+
+
+def _gate_bits(program: Program, fam: Family) -> int:
+    """Width of the family's allowed-versions bitmask (u8 .. u128); 8 when it has no gate."""
+    if fam.gate is None:
+        return 8
+    acct = next(a for a in program.accounts if a.name == fam.gate.account)
+    body = program.type(acct.type).body
+    f = next(x for x in body.fields if x.snake == fam.gate.field) if isinstance(body, StructBody) else None
+    return f.type.prim.bits if f is not None and isinstance(f.type, PrimType) else 8
