@@ -219,8 +219,11 @@ def test_preflight_refuses_what_the_program_would_reject_in_its_order(pkg: Modul
     bad_root = pkg.types.BatchV2(9, bytes(32), 77, list(v2.trades))
     r = rel.preflight_batch(bad_root, config(pkg, me), me)
     assert r is not None and r.error is pkg.errors.InvalidMerkleRoot
-    assert rel.BATCH_PREFLIGHT_CHECKS == ("disabled version", "paused", "wrong relayer", "too small", "stale id",
-                                          "merkle root")
+    empty = pkg.types.BatchV2(9, pkg.relayer.merkle_root([]), 77, [])
+    r = rel.preflight_batch(empty, config(pkg, me, min_batch_size=500), me)
+    assert r is not None and r.error is pkg.errors.EmptyBatch  # the program checks empty before too small
+    assert rel.BATCH_PREFLIGHT_CHECKS == ("disabled version", "paused", "wrong relayer", "empty", "too small",
+                                          "stale id", "merkle root")
 
 
 def test_preflight_is_derived_from_the_idl_not_hard_coded(tmp_path: Path) -> None:
@@ -250,4 +253,4 @@ def test_preflight_is_derived_from_the_idl_not_hard_coded(tmp_path: Path) -> Non
         rel = importlib.import_module(mod.__name__ + ".relayer")
     finally:
         sys.path.pop(0)
-    assert rel.BATCH_PREFLIGHT_CHECKS == ("disabled version", "too small", "stale id", "merkle root")
+    assert rel.BATCH_PREFLIGHT_CHECKS == ("disabled version", "empty", "too small", "stale id", "merkle root")

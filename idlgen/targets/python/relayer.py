@@ -358,6 +358,11 @@ def _preflight_block(program: Program, shapes: Shapes, fam: Family, ix: Instruct
             "        " + refuse(e_relayer, f'f"the signer {{signer}} is not {gate_acc.name}.{gf[relayer].snake} '
                                 f'{{config.{gattrs[relayer]}}}"')]))
     items = convs[fam.members[0].version].items
+    e_empty = _error(program, f"Empty{pname}")
+    if e_empty and items:
+        checks.append(("empty", [
+            f"    if not value.{items}:",
+            "        " + refuse(e_empty, f'"no {items}"')]))
     if min_size is not None and e_small and items:
         checks.append(("too small", [
             f"    if len(value.{items}) < config.{gattrs[min_size]}:",
