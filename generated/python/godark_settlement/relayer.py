@@ -26,6 +26,7 @@ from .errors import (
     BatchTooSmall,
     BatchVersionDisabled,
     CustomError,
+    EmptyBatch,
     InvalidMerkleRoot,
     Paused,
     StaleBatchId,
@@ -136,12 +137,12 @@ def split_batch(value: Batch, first_id: int, max_items: int | None = None) -> li
     return out
 
 
-BATCH_PREFLIGHT_CHECKS: Final[tuple[str, ...]] = ('disabled version', 'paused', 'wrong relayer', 'too small', 'stale id', 'merkle root')
+BATCH_PREFLIGHT_CHECKS: Final[tuple[str, ...]] = ('disabled version', 'paused', 'wrong relayer', 'empty', 'too small', 'stale id', 'merkle root')
 """The pre-flight checks generated for Batch, in the order `preflight_batch` makes them."""
 
 
 def preflight_batch(value: Batch, config: GlobalConfig, signer: Pubkey, state: SettlementState | None = None) -> Refusal | None:
-    """Why `settle_batch` would reject `value`, or None: the program's checks, in its order (disabled version, paused, wrong relayer, too small, stale id, merkle root).
+    """Why `settle_batch` would reject `value`, or None: the program's checks, in its order (disabled version, paused, wrong relayer, empty, too small, stale id, merkle root).
 
     `config` is the GlobalConfig account as read now, `signer` the key that will sign. With `state` (SettlementState), the id is checked against the last settled one.
     """
@@ -152,6 +153,8 @@ def preflight_batch(value: Batch, config: GlobalConfig, signer: Pubkey, state: S
         return Refusal(Paused, "GlobalConfig.is_paused is set")
     if signer != config.active_relayer:
         return Refusal(UnauthorizedRelayer, f"the signer {signer} is not GlobalConfig.active_relayer {config.active_relayer}")
+    if not value.trades:
+        return Refusal(EmptyBatch, "no trades")
     if len(value.trades) < config.min_batch_size:
         return Refusal(BatchTooSmall, f"{len(value.trades)} trades, GlobalConfig.min_batch_size is {config.min_batch_size}")
     if state is not None and value.batch_id <= state.last_settled_batch_id:
