@@ -9,6 +9,8 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[dev]'
 bash scripts/setup-test-deps.sh
+# The reference engine, old and new (tests/tools/test_simtest_*.py; docs/engine.md).
+bash scripts/build-engine.sh
 
 echo "== ruff"
 .venv/bin/ruff check idlgen tests benchmarks programs

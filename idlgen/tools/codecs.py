@@ -28,6 +28,22 @@ class Codec:
     program: Program
     package: str
     bridge: ModuleType
+    base: Path | None = None  # the folder holding the package, for its other modules
+
+    def module(self, name: str) -> Any:
+        """Another module of the generated package (`relayer`, `families`, `errors`, ...)."""
+        full = f"{self.package}.{name}"
+        if full in sys.modules:
+            return sys.modules[full]
+        if self.base is None:
+            raise IdlgenError(f"the generated package {self.package} has no module {name}")
+        sys.path.insert(0, str(self.base))
+        try:
+            return importlib.import_module(full)
+        except ModuleNotFoundError:
+            raise IdlgenError(f"the generated package for {self.program.name} has no {name}.py") from None
+        finally:
+            sys.path.remove(str(self.base))
 
     def encode(self, kind: str, name: str, value: Any) -> bytes:
         data: bytes = self.bridge.encode(kind, name, value)
@@ -89,4 +105,4 @@ def build_codec(program: Program, workspace: Path, role: str) -> Codec:
         bridge = importlib.import_module(f"{package}.json_bridge")
     finally:
         sys.path.remove(str(base))
-    return Codec(program, package, bridge)
+    return Codec(program, package, bridge, base)

@@ -53,6 +53,18 @@ def simtest_options(fn: Any) -> Any:
         click.option("--samples", type=click.IntRange(1, 1000), default=5, show_default=True,
                      help="Random values per version, instruction and account."),
         click.option("--seed", type=int, default=0, show_default=True, help="Seed of the random values."),
+        click.option("--producer", metavar="CMD",
+                     help="The engine binary (a command line) whose frame stream is settled on --program in "
+                          "LiteSVM; --candidate is the IDL the engine and relayer were built from."),
+        click.option("--scenario", type=click.Path(dir_okay=False, exists=True),
+                     help="TOML steps that create the state through the program's own instructions."),
+        click.option("--account", "account_dumps", multiple=True, type=click.Path(dir_okay=False, exists=True),
+                     metavar="DUMP", help="An account from `solana account ADDR --output json` (repeatable)."),
+        click.option("--relayer-keypair", type=click.Path(dir_okay=False, exists=True),
+                     help="solana-keygen JSON of the key that signs the batches (default: the scenario's)."),
+        click.option("--staged", "staged_so", type=click.Path(dir_okay=False, exists=True),
+                     help="The program about to be deployed: when the output does not settle on --program, "
+                          "it is tried on this binary over the same state (Phase 2)."),
     ]):
         fn = opt(fn)
     return fn
@@ -60,7 +72,9 @@ def simtest_options(fn: Any) -> Any:
 
 def simtest(*, deployed: str, candidate: str, program_so: str | None, program_id: str | None,
             allowed_versions: int | None, config_account: str | None, emit_version: int | None,
-            old_emit_version: int | None, samples: int, seed: int) -> None:
+            old_emit_version: int | None, samples: int, seed: int, producer: str | None = None,
+            scenario: str | None = None, account_dumps: tuple[str, ...] = (), relayer_keypair: str | None = None,
+            staged_so: str | None = None) -> None:
     """Prove the candidate IDL's off-chain build settles on the program deployed now.
 
     Builds both IDLs' Python codecs in memory and checks, phase by phase: Phase 1 (new program, old
@@ -88,6 +102,15 @@ def simtest(*, deployed: str, candidate: str, program_so: str | None, program_id
     cand = load_idl(candidate, fallback=_single_configured_program())
     dep = load_idl(deployed, fallback=cand.config)
     pid = program_id or dep.program.address or cand.program.address
+    if producer is not None:
+        if program_so is None:
+            raise IdlgenError("--producer needs --program (the deployed binary the output must settle on)")
+        from idlgen.tools.simtest_run import producer_mode
+
+        sys.exit(producer_mode(dep, cand, pid, Path(program_so), producer, scenario=scenario,
+                               accounts=account_dumps, relayer_keypair=relayer_keypair, staged=staged_so))
+    if scenario or account_dumps or relayer_keypair or staged_so:
+        raise IdlgenError("--scenario, --account, --relayer-keypair and --staged need --producer")
     vm = load_vm(Path(program_so), pid) if program_so else None
     emit_config = {f.spec.stem: f.emit_version for f in (cand.config.families if cand.config else ())
                    if f.emit_version is not None}

@@ -58,6 +58,7 @@ class Outcome:
     code: int | None  # the custom program error code, when there is one
     error: str  # "" on success; otherwise the runtime's error, shortened
     logs: tuple[str, ...]
+    units: int = 0  # compute units the transaction consumed
 
     def verdict(self, version_errors: frozenset[int] = frozenset()) -> Verdict:
         if self.ok:
@@ -128,7 +129,6 @@ class ProgramVM:
         from solders.instruction import Instruction as SolInstruction
         from solders.message import Message
         from solders.transaction import VersionedTransaction
-        from solders.transaction_metadata import FailedTransactionMetadata
 
         ix = SolInstruction(self.program_id, data, [SolMeta(k, s, w) for k, s, w in metas])
         msg = Message.new_with_blockhash([set_compute_unit_limit(COMPUTE_UNITS), ix], self.payer.pubkey(),
@@ -137,6 +137,12 @@ class ProgramVM:
         for kp in signers:
             unique.setdefault(str(kp.pubkey()), kp)
         tx = VersionedTransaction(msg, list(unique.values()))
+        return self.send_tx(tx)
+
+    def send_tx(self, tx: Any) -> Outcome:
+        """Send a signed transaction as it is and classify the answer."""
+        from solders.transaction_metadata import FailedTransactionMetadata
+
         result: Any = self.svm.send_transaction(tx)
         self.svm.expire_blockhash()  # an identical transaction would otherwise be AlreadyProcessed
         if isinstance(result, FailedTransactionMetadata):
@@ -145,8 +151,8 @@ class ProgramVM:
             code = getattr(inner, "code", None)
             text = str(inner if inner is not None else err)
             return Outcome(False, code if isinstance(code, int) else None, _short(text),
-                           tuple(result.meta().logs()))
-        return Outcome(True, None, "", tuple(result.logs()))
+                           tuple(result.meta().logs()), int(result.meta().compute_units_consumed()))
+        return Outcome(True, None, "", tuple(result.logs()), int(result.compute_units_consumed()))
 
     def call(self, ix: Instruction, data: bytes, accounts: dict[str, Pubkey] | None = None,
              signers: dict[str, Keypair] | None = None) -> Outcome:

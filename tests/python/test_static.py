@@ -94,7 +94,8 @@ def test_deterministic_across_hash_seeds(tmp_path: Path) -> None:
     assert len(digests) == 1
 
 
-ALLOWED_IMPORTS = {"__future__", "base64", "collections", "dataclasses", "enum", "re", "struct", "typing", "solders"}
+ALLOWED_IMPORTS = {"__future__", "base64", "collections", "dataclasses", "enum", "hashlib", "re", "struct", "typing",
+                   "solders"}
 
 
 def absolute_imports(module: libcst.Module) -> set[str]:

@@ -22,6 +22,7 @@ from idlgen.targets.python.modules import (
     instructions_view,
 )
 from idlgen.targets.python.names import isort_key
+from idlgen.targets.python.relayer import relayer_view
 from idlgen.targets.python.schema import schema_entries
 from idlgen.targets.python.shapes import Shapes
 from idlgen.targets.python.types_view import types_view
@@ -30,6 +31,8 @@ from idlgen.targets.render import render
 # Names a generated module may import: (statement, names it provides). Only the used ones are emitted.
 _IMPORTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("import base64", ("base64",)),
+    ("import dataclasses", ("dataclasses",)),
+    ("import hashlib", ("hashlib",)),
     ("import re", ("re",)),
     ("import struct", ("struct",)),
     ("from collections.abc import Callable, Iterable, Mapping, Sequence",
@@ -116,6 +119,7 @@ _SIBLINGS: dict[str, tuple[str, ...]] = {
     "events": ("types",),
     "instructions": ("types", "constants"),
     "families": ("types", "errors", "instructions"),
+    "relayer": ("types", "errors", "instructions", "families"),
     "json_bridge": ("_schema", "types", "accounts", "events", "instructions"),
 }
 
@@ -149,6 +153,7 @@ def render_package(program: Program, ctx: RenderContext, validate: bool = True) 
         ("events", events_view(program, shapes, gen)),
         ("instructions", instructions_view(program, shapes, gen)),
         ("families", families_view(program, shapes)),
+        *([("relayer", relayer)] if (relayer := relayer_view(program, shapes))["blocks"] else []),
         ("json_bridge", bridge_view(program, shapes)),
         ("_schema", {"entries": schema_entries(program, shapes)}),
     ]
@@ -156,7 +161,7 @@ def render_package(program: Program, ctx: RenderContext, validate: bool = True) 
     # every module registered what it uses.
     exported = {
         "types": tuple(str(n) for n in views[0][1]["exports"]),  # type: ignore[attr-defined]
-        "errors": tuple(errors_exports(program)),
+        "errors": (*errors_exports(program), "CustomError"),
         "constants": ("PROGRAM_ID",),
         "accounts": ("ACCOUNTS",),
         "events": ("EVENTS",),
@@ -170,6 +175,7 @@ def render_package(program: Program, ctx: RenderContext, validate: bool = True) 
         files[f"{module}.py"] = text
     files["types.py"] = render("python/types.py.jinja", **{**views[0][1], "structs": gen.registry.lines(),
                                                           "tables": gen.consts.lines()}, **common)
+    exported["families"] = _top_level_names(files["families.py"].replace(MARK, ""))
     for module in list(files):
         text = files[module]
         local = [(m, exported[m]) for m in _SIBLINGS[module.removesuffix(".py")]]
@@ -197,6 +203,18 @@ def render_package(program: Program, ctx: RenderContext, validate: bool = True) 
                 raise IdlgenError(f"internal error: generated {rel} does not parse: "
                                   f"{str(exc).splitlines()[0]}", file=ctx.idl_path) from None
     return files
+
+
+def _top_level_names(code: str) -> tuple[str, ...]:
+    """Public functions, classes and assignments of a module (what a sibling may import from it)."""
+    out: list[str] = []
+    for node in ast.parse(code).body:
+        if isinstance(node, ast.FunctionDef | ast.ClassDef):
+            out.append(node.name)
+        elif isinstance(node, ast.Assign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            out += [t.id for t in targets if isinstance(t, ast.Name)]
+    return tuple(n for n in out if not n.startswith("_"))
 
 
 TARGET = PythonTarget()
