@@ -28,10 +28,12 @@ from idlgen.ir.model import (
 )
 from idlgen.targets.cpp import names
 from idlgen.targets.cpp.codegen import ERRC, FAULT, RT, Codegen, Off, indent, unique
+from idlgen.targets.escape import comment_lines, cpp_string
+from idlgen.targets.escape import line_comment as _c
 
 
 def doc_lines(docs: Sequence[str], pad: str = "") -> list[str]:
-    return [f"{pad}/// {d.strip()}".rstrip() for doc in docs for d in doc.splitlines()]
+    return [f"{pad}/// {line.strip()}".rstrip() for line in comment_lines(docs)]
 
 
 def byte_list(data: bytes) -> str:
@@ -127,7 +129,7 @@ class Views:
         q = self.gen.tname(td.name)
         docs = doc_lines(td.docs)
         if td.name != td.ident:
-            docs.append(f"/// IDL type `{td.name}`.")
+            docs.append(f"/// IDL type `{_c(td.name)}`.")
         if isinstance(td.body, EnumBody) and td.body.is_unit_only:
             body = [f"    {n} = {i}," for i, n in enumerate(self.enumerator_names(td))]
             definition = [*docs, f"enum class {name} : std::uint8_t {{", *body, "};"]
@@ -197,7 +199,7 @@ class Views:
         lay = td.c_layout
         assert lay is not None and isinstance(td.body, StructBody)
         m = self.member_names(td.body.fields, name)
-        lines = [f"// repr(C) layout of `{td.name}`, as Rust lays it out: the engine may memcpy it.",
+        lines = [f"// repr(C) layout of `{_c(td.name)}`, as Rust lays it out: the engine may memcpy it.",
                  f"static_assert(std::is_standard_layout_v<{name}>, \"{name}: standard layout\");",
                  f"static_assert(std::is_trivially_copyable_v<{name}>, \"{name}: trivially copyable\");",
                  f"static_assert(sizeof({name}) == {lay.size}, \"{name}: size\");" if lay.size else
@@ -479,7 +481,7 @@ class Views:
         if zero_copy_image:
             lines.append("    // Zero-copy account: the body is the repr(C) memory image of `type`.")
         lines += [
-            f"    // {what}: discriminator, then the body.",
+            f"    // {_c(what)}: discriminator, then the body.",
             f"    static void encode({RT}::Writer& w, const type& v) noexcept {{",
         ]
         if n:
@@ -537,8 +539,8 @@ class Views:
         args = self._plain_struct("Args", ix.args, [], packed=False, qualified=True)
         member = self.member(ix.args, "v", "Args")
         metas = ix.flat_accounts()
-        specs = ", ".join(f'{RT}::AccountSpec{{"{a.name}", {_b(a.writable)}, {_b(a.signer)}, {_b(a.optional)}}}'
-                          for a in metas)
+        specs = ", ".join(f"{RT}::AccountSpec{{{c_string(a.name.encode())}, {_b(a.writable)}, {_b(a.signer)}, "
+                          f"{_b(a.optional)}}}" for a in metas)
         lines = [*doc_lines(ix.docs), f"struct {wrapper} {{",
                  f"    static constexpr std::array<std::uint8_t, {n}> discriminator{{{{{byte_list(disc)}}}}};",
                  "    // The accounts, in order.",
@@ -601,7 +603,7 @@ class Views:
                 mask |= 1 << (v - 1)
         vlist = ", ".join(str(v) for v, _ in members)
         value = f"std::variant<{', '.join(t for _, t in members)}>"
-        lines = [f"// Versioned family `{fam.stem}`: one version byte, then the Borsh body of that version.",
+        lines = [f"// Versioned family `{_c(fam.stem)}`: one version byte, then the Borsh body of that version.",
                  f"struct {wrapper} {{",
                  f"    using Value = {value};  // alternative i is version versions[i]",
                  f"    static constexpr std::array<std::uint8_t, {len(members)}> versions{{{{{vlist}}}}};",
@@ -610,7 +612,7 @@ class Views:
         for label, err in (("unknown", fam.unknown_version_error), ("disabled", fam.disabled_version_error)):
             code = next((e.code for e in self.program.errors if e.name == err), None)
             if code is not None:
-                lines.append(f"    // The program's error for an {label} version: {err}.")
+                lines.append(f"    // The program's error for an {label} version: {_c(err or '')}.")
                 lines.append(f"    static constexpr std::uint32_t {label}_version_error = {code};")
         for v, t in members:
             lines.append(f"    static constexpr std::uint8_t version_of(const {t}&) noexcept {{ return {v}; }}")
@@ -639,7 +641,7 @@ class Views:
         if gate is not None:
             gtype, gfield = gate
             lines += [
-                f"    // The allowed-versions bitmask read from the gate account field `{gfield}`.",
+                f"    // The allowed-versions bitmask read from the gate account field `{_c(gfield)}`.",
                 f"    static std::uint64_t mask_of(const {gtype}& gate) noexcept {{",
                 f"        return static_cast<std::uint64_t>(gate.{gfield});",
                 "    }",
@@ -687,8 +689,8 @@ class Views:
         if carrier is not None:
             cwrap, arg = carrier
             lines += [
-                f"    // Instruction data of `{fam.carrier.instruction if fam.carrier else ''}`, whose "
-                f"`{arg}` argument carries the",
+                f"    // Instruction data of `{_c(fam.carrier.instruction if fam.carrier else '')}`, whose "
+                f"`{_c(arg)}` argument carries the",
                 "    // envelope: discriminator, u32 length, version byte, body. Written in one pass.",
                 "    template <class Member>",
                 f"    static void encode_instruction({RT}::Writer& w, const Member& v) noexcept {{",
@@ -750,7 +752,7 @@ class Views:
         cnames = unique({c.name: names.constant_name(c.name) for c in self.program.constants})
         for c in self.program.constants:
             line = self._constant(c.type, c.value, cnames[c.name])
-            out.append(line or f"// {c.name}: {_one_line(c.value)} (not representable as a C++ constant)")
+            out.append(line or f"// {_c(c.name)}: {_c(_one_line(c.value))} (not representable as a C++ constant)")
         return out
 
     def _constant(self, t: TypeRef, value: str, name: str) -> str | None:
@@ -839,18 +841,8 @@ def int_literal(n: int, p: Prim) -> str:
 
 
 def c_string(data: bytes) -> str:
-    """A C++ string literal for raw bytes (octal escapes: no greedy hex, no trigraphs)."""
-    out = ['"']
-    for b in data:
-        ch = chr(b)
-        if ch in '"\\?':
-            out.append("\\" + ch)
-        elif 0x20 <= b < 0x7F:
-            out.append(ch)
-        else:
-            out.append(f"\\{b:03o}")
-    out.append('"')
-    return "".join(out)
+    """A C++ string literal for raw bytes (see `escape.cpp_string`)."""
+    return cpp_string(data)
 
 
 def is_option_of_fixed(t: TypeRef) -> bool:
