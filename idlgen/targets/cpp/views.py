@@ -761,7 +761,7 @@ class Views:
             p = t.prim
             if p.is_int and p.bits <= 64:
                 m = re.fullmatch(r"(-?)\s*([0-9][0-9_]*)\s*(?:[ui](?:8|16|32|64|128|size))?", v)
-                if not m:
+                if not m or len(m.group(2)) > 40:  # longer than any u64; int() refuses > 4300 digits
                     return None
                 n = int((m.group(1) + m.group(2)).replace("_", ""))
                 lo, hi = (-(1 << (p.bits - 1)), (1 << (p.bits - 1)) - 1) if p.is_signed else (0, (1 << p.bits) - 1)

@@ -6,6 +6,7 @@ sibling modules (only those it uses are imported).
 
 from __future__ import annotations
 
+import math
 import pprint
 from typing import Any, assert_never
 
@@ -642,7 +643,9 @@ def _constant(t: TypeRef, raw: str) -> tuple[str, str]:
                 return "str", repr(raw)
         if p.is_float:
             try:
-                return "float", repr(float(text.replace("_", "").rstrip("f3264")))
+                f = float(text.replace("_", "").rstrip("f3264"))
+                # repr(inf) is `inf`, a name: non-finite values need the float() spelling
+                return "float", repr(f) if math.isfinite(f) else f'float("{f!r}")'
             except ValueError:
                 return "str", repr(raw)
         if p is Prim.BOOL and text in ("true", "false"):
