@@ -162,11 +162,14 @@ class Lowerer:
         self.notes: list[Note] = []
         self.decls: dict[str, Decl] = {}
         self.ambiguous: set[str] = set()
+        self.dup_paths: dict[str, list[str]] = {}  # name -> JSON paths of its differing definitions
         self.typedefs: dict[str, TypeDef] = {}
         self.building: set[str] = set()
         self.order: list[str] = []  # declaration names in IDL order
         self.instances: dict[str, list[str]] = {}  # generic decl name -> monomorph names
         self.idents: set[str] = set()
+        self._base_counts: dict[str, int] = {}
+        self._counted = -1
 
     @property
     def legacy(self) -> bool:
@@ -294,8 +297,10 @@ class Lowerer:
                     continue
                 dup_count[name] = dup_count.get(name, 1) + 1
                 self.ambiguous.add(name)
-                self.note(path, f"type {name!r} is defined {dup_count[name]} times with different layouts: "
-                          f"kept as {name}#{dup_count[name]}; a reference to {name!r} would be ambiguous")
+                self.dup_paths.setdefault(name, [self.decls[name].path]).append(path)
+                self.note(path, f"warning: type {name!r} is defined {dup_count[name]} times with different "
+                          f"layouts (also at {self.decls[name].path}): kept as {name}#{dup_count[name]}; "
+                          f"a reference to {name!r} is an error")
                 name = f"{name}#{dup_count[name]}"
             seen_raw.setdefault(name, raw_key)
             self.add_decl(name, item, path)
@@ -626,8 +631,8 @@ class Lowerer:
 
     def lookup(self, name: str, path: str) -> Decl:
         if name in self.ambiguous:
-            self.fail(path, f"type {name!r} is defined more than once with different layouts: the reference "
-                      "is ambiguous")
+            self.fail(path, f"type {name!r} is defined more than once with different layouts "
+                      f"({' and '.join(self.dup_paths.get(name, []))}): the reference is ambiguous")
         decl = self.decls.get(name)
         if decl is None and "::" in name:
             short = name.rsplit("::", 1)[1]
@@ -692,9 +697,20 @@ class Lowerer:
         decl = self.decls[name]
         if not decl.ident:
             short = _ident_base(name)
-            clash = [n for n in self.order if n != name and _ident_base(n) == short]
+            clash = self.base_counts().get(short, 0) > 1
             decl.ident = self.unique_ident(_ident_base(name.replace("::", "_")) if clash else short)
         self.build(decl, name, decl.ident, {}, None)
+
+    def base_counts(self) -> dict[str, int]:
+        """How many declarations share each identifier base; recounted only when declarations were added
+        (one scan per change, not one per type: 100,000 types load in seconds)."""
+        if self._counted != len(self.order):
+            counts: dict[str, int] = {}
+            for n in self.order:
+                b = _ident_base(n)
+                counts[b] = counts.get(b, 0) + 1
+            self._base_counts, self._counted = counts, len(self.order)
+        return self._base_counts
 
     def build(self, decl: Decl, name: str, ident: str, env: dict[str, Binding], generic: Generic | None) -> None:
         if len(self.building) >= MAX_TYPE_DEPTH:
@@ -847,10 +863,38 @@ class Lowerer:
                 if good:
                     finite.add(t.name)
                     changed = True
-        for t in types:
-            if t.name not in finite:
-                self.fail(t.path, f"type {t.name!r} contains itself with no Vec or Option in between: "
-                          "every value would be infinitely large")
+        infinite = [t for t in types if t.name not in finite]
+        if infinite:
+            # Name a type on the cycle itself, not an outer type that merely holds one.
+            by_name = {t.name: t for t in types}
+            culprit = next((t for t in infinite if self._reaches_itself(t, by_name)), infinite[0])
+            self.fail(culprit.path, f"type {culprit.name!r} contains itself with no Vec or Option in between: "
+                      "every value would be infinitely large")
+
+    @staticmethod
+    def _reaches_itself(start: TypeDef, by_name: dict[str, TypeDef]) -> bool:
+        def refs(td: TypeDef) -> list[str]:
+            fields = td.body.fields if isinstance(td.body, StructBody) else [
+                f for v in td.body.variants for f in v.fields]
+            out: list[str] = []
+            for f in fields:
+                t: TypeRef = f.type
+                while isinstance(t, COptionType | ArrayType):
+                    t = t.inner
+                if isinstance(t, DefinedType):
+                    out.append(t.name)
+            return out
+
+        seen: set[str] = set()
+        todo = refs(start)
+        while todo:
+            n = todo.pop()
+            if n == start.name:
+                return True
+            if n not in seen and n in by_name:
+                seen.add(n)
+                todo.extend(refs(by_name[n]))
+        return False
 
     # ---- accounts, events, instructions -------------------------------------------------------------
 
