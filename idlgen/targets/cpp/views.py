@@ -60,6 +60,7 @@ class Views:
         self.ns = "::" + "::".join(self.ns_parts)
         self.gen = Codegen(program, self.ns)
         self.used: set[str] = set()
+        self._cyclic_names: set[str] | None = None
 
     # ------------------------------------------------------------------ naming helpers
 
@@ -259,6 +260,45 @@ class Views:
             f"inline std::size_t encoded_size(const {q}&) noexcept {{ return {size}; }}",
         ]
 
+    def _depth_guard(self, td: TypeDef) -> list[str]:
+        """Decoders of types on a cycle count their nesting (Reader::max_depth): hostile input cannot
+        recurse until the stack overflows. Acyclic types are bounded by the IDL and skip the count."""
+        if td.name not in self._cyclic():
+            return []
+        return [f"    const {RT}::DepthGuard depth_guard_(r);", "    if (!depth_guard_.ok()) return false;"]
+
+    def _cyclic(self) -> set[str]:
+        if self._cyclic_names is None:
+            by_name = {t.name: t for t in self.program.types}
+
+            def refs(td: TypeDef) -> set[str]:
+                out: set[str] = set()
+                fields = td.body.fields if isinstance(td.body, StructBody) else [
+                    f for v in td.body.variants for f in v.fields]
+                for f in fields:
+                    t: TypeRef = f.type
+                    while not isinstance(t, PrimType | DefinedType):
+                        t = t.inner
+                    if isinstance(t, DefinedType):
+                        out.add(t.name)
+                return out
+
+            graph = {n: refs(t) for n, t in by_name.items()}
+            cyclic: set[str] = set()
+            for start, direct in graph.items():
+                seen: set[str] = set()
+                todo = list(direct)
+                while todo:
+                    n = todo.pop()
+                    if n == start:
+                        cyclic.add(start)
+                        break
+                    if n not in seen and n in graph:
+                        seen.add(n)
+                        todo.extend(graph[n])
+            self._cyclic_names = cyclic
+        return self._cyclic_names
+
     def _unit_enum_functions(self, td: TypeDef) -> str:
         q = self.gen.tname(td.name)
         assert isinstance(td.body, EnumBody)
@@ -299,6 +339,7 @@ class Views:
                       *self._fast_path(td),
                       *indent(self.gen.enc_fields(fields, member, q if packed else None)), "}",
                       f"inline bool decode({RT}::Reader& r, {q}& v) {{",
+                      *self._depth_guard(td),
                       *indent(self.gen.dec_fields(fields, member, q if packed else None)), "    return true;", "}",
                       f"inline std::size_t encoded_size(const {q}& v) noexcept {{",
                       *indent(self.gen.size_fields(fields, member)), "    (void)v;", "    return n;", "}"]
@@ -380,6 +421,7 @@ class Views:
             "    }",
             "}",
             f"inline bool decode({RT}::Reader& r, {q}& v) {{",
+            *self._depth_guard(td),
             "    const std::size_t at = r.pos();",
             "    const std::uint8_t* tag = r.take(1);",
             "    if (tag == nullptr) return false;",
