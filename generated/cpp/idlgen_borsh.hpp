@@ -42,7 +42,16 @@ enum class Errc : std::uint8_t {
     unknown_version,        // a family version byte the program does not know (detail: the version)
     disabled_version,       // a known version the allowed-versions bitmask switches off (detail: the version)
     value_out_of_range,     // a value Borsh cannot represent (a vector longer than u32::MAX)
+    too_deep,               // a recursive type nested deeper than the Reader's max_depth (detail: the depth)
 };
+
+// Deepest nesting of recursive types (a Vec<Node> inside a Node ...) a Reader decodes before failing
+// with too_deep instead of exhausting the stack. Python's codec stops at its recursion limit (1000
+// frames, about 330 levels of such a type); 256 keeps both sides refusing the same hostile inputs
+// with room to spare. Define IDLGEN_BORSH_MAX_DEPTH before including, or pass max_depth to a Reader.
+#ifndef IDLGEN_BORSH_MAX_DEPTH
+#define IDLGEN_BORSH_MAX_DEPTH 256
+#endif
 
 constexpr const char* errc_name(Errc e) noexcept {
     switch (e) {
@@ -61,6 +70,7 @@ constexpr const char* errc_name(Errc e) noexcept {
         case Errc::unknown_version: return "unknown version";
         case Errc::disabled_version: return "version disabled by the allowed-versions bitmask";
         case Errc::value_out_of_range: return "value out of range";
+        case Errc::too_deep: return "nested too deeply";
     }
     return "unknown error";
 }
@@ -382,7 +392,16 @@ private:
 
 class Reader {
 public:
-    constexpr Reader(const std::uint8_t* data, std::size_t size) noexcept : data_(data), size_(size) {}
+    constexpr Reader(const std::uint8_t* data, std::size_t size,
+                     std::size_t max_depth = IDLGEN_BORSH_MAX_DEPTH) noexcept
+        : data_(data), size_(size), max_depth_(max_depth) {}
+
+    // Entering / leaving one level of a recursive type (see DepthGuard); enter() fails past max_depth.
+    bool enter() noexcept {
+        if (++depth_ > max_depth_) return fail(Errc::too_deep, pos_, depth_);
+        return true;
+    }
+    void leave() noexcept { --depth_; }
 
     // The next n bytes, or nullptr (and Errc::truncated) when fewer are left.
     const std::uint8_t* take(std::size_t n) noexcept {
@@ -424,7 +443,23 @@ private:
     const std::uint8_t* data_;
     std::size_t size_;
     std::size_t pos_ = 0;
+    std::size_t depth_ = 0;
+    std::size_t max_depth_;
     Status st_{};
+};
+
+// One level of a recursive type for as long as it lives (left on every return path).
+class DepthGuard {
+public:
+    explicit DepthGuard(Reader& r) noexcept : r_(r), ok_(r.enter()) {}
+    ~DepthGuard() { r_.leave(); }
+    DepthGuard(const DepthGuard&) = delete;
+    DepthGuard& operator=(const DepthGuard&) = delete;
+    bool ok() const noexcept { return ok_; }
+
+private:
+    Reader& r_;
+    bool ok_;
 };
 
 // Variable-size pieces shared by every generated codec.

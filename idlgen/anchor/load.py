@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from idlgen.anchor.lower import FamilySpec, Lowerer
 from idlgen.diagnostics import IdlError
 from idlgen.ir.model import IdlFormat, Program
+from idlgen.jsonpos import LineIndex, join
 
 
 def load_program(path: str | Path, text: str | None = None, *, display: str | None = None,
@@ -40,9 +42,55 @@ def load_program(path: str | Path, text: str | None = None, *, display: str | No
     except json.JSONDecodeError as exc:
         raise IdlError(f"malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}",
                        file=shown, line=exc.lineno) from None
+    except RecursionError:
+        raise IdlError(f"JSON nested deeper than Python can parse (an IDL nests at most {MAX_JSON_DEPTH} "
+                       "levels)", file=shown) from None
+    check_text(doc, shown, text)
     fmt = detect_format(doc, shown)
     sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
     return Lowerer(doc, fmt, shown, text, families).program(sha)
+
+
+# Deepest JSON nesting accepted: real IDLs stay below 20; the type expressions and the generated code
+# recurse per level, so this bounds their depth long before any interpreter or compiler limit.
+MAX_JSON_DEPTH = 64
+
+
+def check_text(doc: Any, shown: str, text: str) -> None:
+    """Every string (keys included) is valid Unicode without NUL, and the document is not too deep.
+
+    An iterative walk, so a hostile depth cannot exhaust the stack here. NUL and lone surrogates have no
+    meaning in an IDL and cannot be written into source files faithfully; they are refused with the
+    JSON path of the string."""
+    stack: list[tuple[Any, str, int]] = [(doc, "", 0)]
+    while stack:
+        v, path, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            _fail_text(shown, text, path, f"nested more than {MAX_JSON_DEPTH} levels deep")
+        if isinstance(v, str):
+            _check_string(v, shown, text, path)
+        elif isinstance(v, dict):
+            for k, item in v.items():
+                p = join(path, k)
+                _check_string(k, shown, text, p)
+                stack.append((item, p, depth + 1))
+        elif isinstance(v, list):
+            stack.extend((item, join(path, i), depth + 1) for i, item in enumerate(v))
+
+
+def _check_string(s: str, shown: str, text: str, path: str) -> None:
+    if "\x00" in s:
+        _fail_text(shown, text, path, "string contains a NUL character")
+    m = _SURROGATE.search(s)
+    if m:
+        _fail_text(shown, text, path, f"string contains a lone surrogate \\u{ord(m.group()):04x} (not Unicode text)")
+
+
+def _fail_text(shown: str, text: str, path: str, message: str) -> NoReturn:
+    raise IdlError(message, file=shown, path=path or None, line=LineIndex(text).line_of(path) if path else None)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def detect_format(doc: Any, shown: str) -> IdlFormat:

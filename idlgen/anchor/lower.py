@@ -69,6 +69,12 @@ from idlgen.jsonpos import LineIndex, join
 PRIMS = {p.value: p for p in Prim}
 LEGACY_PRIMS = {"publicKey": Prim.PUBKEY}
 MAX_VARIANTS = 256
+# Bounds that keep every accepted IDL buildable: the loader, the emitters and the generated code recurse
+# per nesting level, and Python refuses deeply nested blocks. Real IDLs stay far below each.
+MAX_ARRAY_LEN = 10 * 1024 * 1024  # Solana's largest account (10 MiB) holds no longer array
+MAX_FIXED_SIZE = 10 * 1024 * 1024  # bytes of a fixed-size type, for the same reason
+MAX_NESTING = 8  # vec/option/array directly inside one another in one type expression
+MAX_TYPE_DEPTH = 48  # defined types inside one another (monomorphs of a generic included)
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,11 +162,14 @@ class Lowerer:
         self.notes: list[Note] = []
         self.decls: dict[str, Decl] = {}
         self.ambiguous: set[str] = set()
+        self.dup_paths: dict[str, list[str]] = {}  # name -> JSON paths of its differing definitions
         self.typedefs: dict[str, TypeDef] = {}
         self.building: set[str] = set()
         self.order: list[str] = []  # declaration names in IDL order
         self.instances: dict[str, list[str]] = {}  # generic decl name -> monomorph names
         self.idents: set[str] = set()
+        self._base_counts: dict[str, int] = {}
+        self._counted = -1
 
     @property
     def legacy(self) -> bool:
@@ -288,8 +297,10 @@ class Lowerer:
                     continue
                 dup_count[name] = dup_count.get(name, 1) + 1
                 self.ambiguous.add(name)
-                self.note(path, f"type {name!r} is defined {dup_count[name]} times with different layouts: "
-                          f"kept as {name}#{dup_count[name]}; a reference to {name!r} would be ambiguous")
+                self.dup_paths.setdefault(name, [self.decls[name].path]).append(path)
+                self.note(path, f"warning: type {name!r} is defined {dup_count[name]} times with different "
+                          f"layouts (also at {self.decls[name].path}): kept as {name}#{dup_count[name]}; "
+                          f"a reference to {name!r} is an error")
                 name = f"{name}#{dup_count[name]}"
             seen_raw.setdefault(name, raw_key)
             self.add_decl(name, item, path)
@@ -375,6 +386,8 @@ class Lowerer:
     # ---- type expressions ----------------------------------------------------------------------------
 
     def texpr(self, v: Any, path: str, params: set[str]) -> TExpr:
+        if path.count("vec") + path.count("option") + path.count("array") > MAX_NESTING:
+            self.fail(path, f"type expression nested more than {MAX_NESTING} levels deep (vec/option/array)")
         if isinstance(v, str):
             if v in PRIMS:
                 return TPrim(PRIMS[v])
@@ -409,9 +422,14 @@ class Lowerer:
             length: int | TGeneric
             if isinstance(ln, bool) or (not isinstance(ln, int) and not isinstance(ln, str | dict)):
                 self.fail(join(ap, 1), f"array length must be an integer, found {_kind(ln)}")
+            if isinstance(ln, str) and ln.isdigit() and len(ln) <= 20:
+                ln = int(ln)
             if isinstance(ln, int):
                 if ln < 0:
                     self.fail(join(ap, 1), f"array length must not be negative, found {ln}")
+                if ln > MAX_ARRAY_LEN:
+                    self.fail(join(ap, 1), f"array length must be 0..{MAX_ARRAY_LEN} (Solana's 10 MiB account "
+                              f"limit), found {_short(ln)}")
                 length = ln
             elif isinstance(ln, dict) and isinstance(ln.get("generic"), str):
                 if ln["generic"] not in params:
@@ -471,9 +489,9 @@ class Lowerer:
         self.fail(path, f"unknown type {_short(v)}")
 
     def const_arg(self, v: Any, path: str, params: set[str]) -> TExpr | TConst:
-        if isinstance(v, int) and not isinstance(v, bool):
+        if isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= MAX_ARRAY_LEN:
             return TConst(v)
-        if isinstance(v, str) and v.isdigit():
+        if isinstance(v, str) and v.isdigit() and len(v) <= 20:
             return TConst(int(v))
         if isinstance(v, str) and v in params:
             return TGeneric(v)
@@ -482,6 +500,8 @@ class Lowerer:
     def generic_string(self, s: str, path: str, params: set[str]) -> TExpr:
         """Legacy `{"defined": "COption<Pubkey>"}`: parse the Rust-ish type string."""
         toks = re.findall(r"[A-Za-z_][A-Za-z0-9_:]*|\d+|[<>,;\[\]()]", s)
+        if sum(t in "<[(" for t in toks) > MAX_NESTING * 4:
+            self.fail(path, f"type {_short(s)} is nested too deeply")
         pos = 0
 
         def parse() -> TExpr | TConst:
@@ -596,6 +616,8 @@ class Lowerer:
                     if not isinstance(b, int):
                         self.fail(path, f"array length {n.name!r} is not bound to a constant")
                     n = b
+                if not 0 <= n <= MAX_ARRAY_LEN:
+                    self.fail(path, f"array length must be 0..{MAX_ARRAY_LEN}, found {_short(n)}")
                 return ArrayType(self.resolve(i, env, path), n)
             case TGeneric(name=g):
                 b = env.get(g)
@@ -609,8 +631,8 @@ class Lowerer:
 
     def lookup(self, name: str, path: str) -> Decl:
         if name in self.ambiguous:
-            self.fail(path, f"type {name!r} is defined more than once with different layouts: the reference "
-                      "is ambiguous")
+            self.fail(path, f"type {name!r} is defined more than once with different layouts "
+                      f"({' and '.join(self.dup_paths.get(name, []))}): the reference is ambiguous")
         decl = self.decls.get(name)
         if decl is None and "::" in name:
             short = name.rsplit("::", 1)[1]
@@ -675,11 +697,27 @@ class Lowerer:
         decl = self.decls[name]
         if not decl.ident:
             short = _ident_base(name)
-            clash = [n for n in self.order if n != name and _ident_base(n) == short]
+            clash = self.base_counts().get(short, 0) > 1
             decl.ident = self.unique_ident(_ident_base(name.replace("::", "_")) if clash else short)
         self.build(decl, name, decl.ident, {}, None)
 
+    def base_counts(self) -> dict[str, int]:
+        """How many declarations share each identifier base; recounted only when declarations were added
+        (one scan per change, not one per type: 100,000 types load in seconds)."""
+        if self._counted != len(self.order):
+            counts: dict[str, int] = {}
+            for n in self.order:
+                b = _ident_base(n)
+                counts[b] = counts.get(b, 0) + 1
+            self._base_counts, self._counted = counts, len(self.order)
+        return self._base_counts
+
     def build(self, decl: Decl, name: str, ident: str, env: dict[str, Binding], generic: Generic | None) -> None:
+        if len(self.building) >= MAX_TYPE_DEPTH:
+            what = (f"generic type {decl.name!r} instantiates itself with ever-growing arguments ({_short(name)})"
+                    if generic is not None and decl.name in {n.split("<", 1)[0] for n in self.building}
+                    else f"type {decl.name!r} is nested more than {MAX_TYPE_DEPTH} defined types deep")
+            self.fail(decl.path, what)
         self.building.add(name)
         params = {p for _, p in decl.params}
         tpath = join(decl.path, "type")
@@ -792,6 +830,10 @@ class Lowerer:
         for t in types:
             if t.zero_copy:
                 c_of(t.name)
+            size = size_of(t.name)
+            if size is not None and size > MAX_FIXED_SIZE:
+                self.fail(t.path, f"type {t.name!r} is {_short(size)} bytes, more than Solana's largest account "
+                          f"({MAX_FIXED_SIZE} bytes)")
         return tuple(replace(t, borsh_size=size_of(t.name), c_layout=layouts.get(t.name)) for t in types)
 
     def check_recursion(self, types: tuple[TypeDef, ...]) -> None:
@@ -821,10 +863,38 @@ class Lowerer:
                 if good:
                     finite.add(t.name)
                     changed = True
-        for t in types:
-            if t.name not in finite:
-                self.fail(t.path, f"type {t.name!r} contains itself with no Vec or Option in between: "
-                          "every value would be infinitely large")
+        infinite = [t for t in types if t.name not in finite]
+        if infinite:
+            # Name a type on the cycle itself, not an outer type that merely holds one.
+            by_name = {t.name: t for t in types}
+            culprit = next((t for t in infinite if self._reaches_itself(t, by_name)), infinite[0])
+            self.fail(culprit.path, f"type {culprit.name!r} contains itself with no Vec or Option in between: "
+                      "every value would be infinitely large")
+
+    @staticmethod
+    def _reaches_itself(start: TypeDef, by_name: dict[str, TypeDef]) -> bool:
+        def refs(td: TypeDef) -> list[str]:
+            fields = td.body.fields if isinstance(td.body, StructBody) else [
+                f for v in td.body.variants for f in v.fields]
+            out: list[str] = []
+            for f in fields:
+                t: TypeRef = f.type
+                while isinstance(t, COptionType | ArrayType):
+                    t = t.inner
+                if isinstance(t, DefinedType):
+                    out.append(t.name)
+            return out
+
+        seen: set[str] = set()
+        todo = refs(start)
+        while todo:
+            n = todo.pop()
+            if n == start.name:
+                return True
+            if n not in seen and n in by_name:
+                seen.add(n)
+                todo.extend(refs(by_name[n]))
+        return False
 
     # ---- accounts, events, instructions -------------------------------------------------------------
 
@@ -1009,6 +1079,9 @@ class Lowerer:
             value = c.get("value")
             if not isinstance(value, str):
                 value = str(value)
+            if t == PrimType(Prim.PUBKEY):
+                # the generated modules build it at import time: a bad key would make them unimportable
+                self.check_pubkey(value.strip().strip('"'), join(path, "value"))
             out.append(Constant(name, t, value, path))
         return out
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import keyword
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -22,7 +24,7 @@ class ProgramNames:
     @staticmethod
     def of(program: Program, python_package: str | None = None, cpp_namespace: str | None = None,
            proto_package: str | None = None) -> ProgramNames:
-        base = snake_case(program.name) or "program"
+        base = ascii_stem(program.name)
         return ProgramNames(python_package or base, cpp_namespace or base, proto_package or f"{base}.v1")
 
 
@@ -46,6 +48,20 @@ class Target(Protocol):
     def render(self, program: Program, ctx: RenderContext) -> dict[str, str]:
         """Paths are relative to the project root and lie under `ctx.out` (the proto lock excepted)."""
         ...
+
+
+def ascii_stem(name: str, limit: int = 64) -> str:
+    """A file, package and namespace stem from an IDL name: ASCII snake_case, never a keyword, bounded.
+
+    The IDL name is untrusted: anything outside [0-9a-z_] would reach file names, `#include` lines and
+    package paths, and a very long one would exceed the file system's name limit."""
+    stem = re.sub(r"[^0-9a-z_]+", "_", snake_case(name).lower()).strip("_")
+    stem = re.sub(r"__+", "_", stem)[:limit].rstrip("_") or "program"
+    if stem[0].isdigit():
+        stem = "p_" + stem
+    if keyword.iskeyword(stem) or keyword.issoftkeyword(stem):
+        stem += "_program"
+    return stem
 
 
 def header_lines(program: Program, ctx: RenderContext) -> list[str]:

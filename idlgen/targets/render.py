@@ -21,7 +21,9 @@ def templates_dir() -> Path:
 def environment() -> jinja2.Environment:
     import jinja2  # only when rendering: `idlgen check` on a fresh tree never needs it
 
-    return jinja2.Environment(
+    from idlgen.targets import escape
+
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates_dir())),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -29,6 +31,15 @@ def environment() -> jinja2.Environment:
         keep_trailing_newline=True,
         autoescape=False,
     )
+    # IDL text reaches templates only through these (see idlgen/targets/escape.py for each context).
+    env.filters.update({
+        "comment": escape.line_comment,
+        "cppstr": escape.cpp_string,
+        "pystr": escape.py_string,
+        "pydoc": escape.py_docstring_text,
+        "pyfstr": escape.py_fstring_text,
+    })
+    return env
 
 
 def render(template: str, **context: Any) -> str:

@@ -90,6 +90,9 @@ def decode_bytes(codec: Codec, data: bytes, *, kind: str | None = None, name: st
     if kind == "type":
         if not name:
             raise IdlgenError("--as type needs --name TYPE")
+        if not any(t.name == name for t in program.types):
+            known = ", ".join(t.name for t in program.types[:8]) + (", ..." if len(program.types) > 8 else "")
+            raise IdlgenError(f"{program.name} has no type named {name!r} (types: {known or 'none'})")
         m = Match("type", name, b"")
     elif name:
         assert kind is not None
@@ -169,7 +172,15 @@ def decode_logs(codec: Codec, lines: Iterable[str], shown: str) -> tuple[list[di
     stack: list[str] = []
     events: list[dict[str, Any]] = []
     skipped = 0
-    for n, line in enumerate(lines, 1):
+    numbered = enumerate(lines, 1)
+    while True:
+        try:
+            n, line = next(numbered)
+        except StopIteration:
+            break
+        except UnicodeDecodeError as exc:  # a binary file given as a log: one line, not a traceback
+            raise IdlgenError(f"not UTF-8 text ({exc.reason}): --logs reads a transaction log, one line per "
+                              "log message", file=shown) from None
         text = line.rstrip("\n")
         body = text.split("Program ", 1)
         logline = "Program " + body[1] if len(body) == 2 else text

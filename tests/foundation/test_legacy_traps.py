@@ -86,7 +86,7 @@ def test_state_and_differing_duplicates(tmp_path: Path) -> None:
     assert {t.name for t in p.types} >= {"Lanes", "Lanes#2"}
     assert len({t.ident for t in p.types}) == len(p.types)
     messages = " ".join(n.message for n in p.notes)
-    assert "kept as Lanes#2" in messages
+    assert "kept as Lanes#2" in messages and "warning" in messages and "also at types[0]" in messages
     assert "non-Anchor program" in messages
     assert "state" in messages
 

@@ -40,6 +40,7 @@ from idlgen.targets.cpp import names
 from idlgen.targets.cpp.codegen import RT, unique
 from idlgen.targets.cpp.header import file_stem
 from idlgen.targets.cpp.views import Views, c_string, int_literal
+from idlgen.targets.escape import line_comment
 from idlgen.targets.render import render
 
 
@@ -231,7 +232,7 @@ def render_conformance(program: Program, ctx: RenderContext, vectors: Sequence[V
             raise ConformanceError(f"unknown vector kind {vec.kind!r}")
         if key not in codecs:
             cname = f"Codec{len(codecs)}"
-            body = [f"struct {cname} {{  // {key}",
+            body = [f"struct {cname} {{  // {line_comment(key)}",
                     f"    using T = {t};",
                     f"    static void encode({RT}::Writer& w, const T& v) noexcept {{ {enc} }}",
                     f"    static std::size_t size(const T& v) noexcept {{ return {size}; }}",

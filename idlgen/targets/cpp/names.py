@@ -33,6 +33,10 @@ UINT8_MAX INT16_MAX INT16_MIN UINT16_MAX INT32_MAX INT32_MIN UINT32_MAX INT64_MA
 UINT64_MAX FLT_MAX DBL_MAX SIGABRT SIGINT SIGSEGV SIGTERM SIGKILL signal bool_t alloca
 """.split())
 
+# Namespaces the generated header refers to unqualified or as `std::` / `idlgen_borsh::`: a type or member
+# with one of these names would shadow them inside the program's namespace.
+NAMESPACES = frozenset({"std", "idlgen_borsh", "detail"})
+
 _RESERVED = re.compile(r"^(_[A-Z]|.*__)")
 _IDENT = re.compile(r"[^0-9A-Za-z_]")
 
@@ -44,7 +48,7 @@ def escape(name: str) -> str:
         out = "_" + out
     while _RESERVED.match(out):
         out = out.replace("__", "_") if "__" in out else "X" + out
-    if out in KEYWORDS or out in MACROS:
+    if out in KEYWORDS or out in MACROS or out in NAMESPACES:
         out += "_"
     return out
 

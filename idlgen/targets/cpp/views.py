@@ -28,10 +28,12 @@ from idlgen.ir.model import (
 )
 from idlgen.targets.cpp import names
 from idlgen.targets.cpp.codegen import ERRC, FAULT, RT, Codegen, Off, indent, unique
+from idlgen.targets.escape import comment_lines, cpp_string
+from idlgen.targets.escape import line_comment as _c
 
 
 def doc_lines(docs: Sequence[str], pad: str = "") -> list[str]:
-    return [f"{pad}/// {d.strip()}".rstrip() for doc in docs for d in doc.splitlines()]
+    return [f"{pad}/// {line.strip()}".rstrip() for line in comment_lines(docs)]
 
 
 def byte_list(data: bytes) -> str:
@@ -58,6 +60,7 @@ class Views:
         self.ns = "::" + "::".join(self.ns_parts)
         self.gen = Codegen(program, self.ns)
         self.used: set[str] = set()
+        self._cyclic_names: set[str] | None = None
 
     # ------------------------------------------------------------------ naming helpers
 
@@ -127,7 +130,7 @@ class Views:
         q = self.gen.tname(td.name)
         docs = doc_lines(td.docs)
         if td.name != td.ident:
-            docs.append(f"/// IDL type `{td.name}`.")
+            docs.append(f"/// IDL type `{_c(td.name)}`.")
         if isinstance(td.body, EnumBody) and td.body.is_unit_only:
             body = [f"    {n} = {i}," for i, n in enumerate(self.enumerator_names(td))]
             definition = [*docs, f"enum class {name} : std::uint8_t {{", *body, "};"]
@@ -197,7 +200,7 @@ class Views:
         lay = td.c_layout
         assert lay is not None and isinstance(td.body, StructBody)
         m = self.member_names(td.body.fields, name)
-        lines = [f"// repr(C) layout of `{td.name}`, as Rust lays it out: the engine may memcpy it.",
+        lines = [f"// repr(C) layout of `{_c(td.name)}`, as Rust lays it out: the engine may memcpy it.",
                  f"static_assert(std::is_standard_layout_v<{name}>, \"{name}: standard layout\");",
                  f"static_assert(std::is_trivially_copyable_v<{name}>, \"{name}: trivially copyable\");",
                  f"static_assert(sizeof({name}) == {lay.size}, \"{name}: size\");" if lay.size else
@@ -257,6 +260,45 @@ class Views:
             f"inline std::size_t encoded_size(const {q}&) noexcept {{ return {size}; }}",
         ]
 
+    def _depth_guard(self, td: TypeDef) -> list[str]:
+        """Decoders of types on a cycle count their nesting (Reader::max_depth): hostile input cannot
+        recurse until the stack overflows. Acyclic types are bounded by the IDL and skip the count."""
+        if td.name not in self._cyclic():
+            return []
+        return [f"    const {RT}::DepthGuard depth_guard_(r);", "    if (!depth_guard_.ok()) return false;"]
+
+    def _cyclic(self) -> set[str]:
+        if self._cyclic_names is None:
+            by_name = {t.name: t for t in self.program.types}
+
+            def refs(td: TypeDef) -> set[str]:
+                out: set[str] = set()
+                fields = td.body.fields if isinstance(td.body, StructBody) else [
+                    f for v in td.body.variants for f in v.fields]
+                for f in fields:
+                    t: TypeRef = f.type
+                    while not isinstance(t, PrimType | DefinedType):
+                        t = t.inner
+                    if isinstance(t, DefinedType):
+                        out.add(t.name)
+                return out
+
+            graph = {n: refs(t) for n, t in by_name.items()}
+            cyclic: set[str] = set()
+            for start, direct in graph.items():
+                seen: set[str] = set()
+                todo = list(direct)
+                while todo:
+                    n = todo.pop()
+                    if n == start:
+                        cyclic.add(start)
+                        break
+                    if n not in seen and n in graph:
+                        seen.add(n)
+                        todo.extend(graph[n])
+            self._cyclic_names = cyclic
+        return self._cyclic_names
+
     def _unit_enum_functions(self, td: TypeDef) -> str:
         q = self.gen.tname(td.name)
         assert isinstance(td.body, EnumBody)
@@ -297,6 +339,7 @@ class Views:
                       *self._fast_path(td),
                       *indent(self.gen.enc_fields(fields, member, q if packed else None)), "}",
                       f"inline bool decode({RT}::Reader& r, {q}& v) {{",
+                      *self._depth_guard(td),
                       *indent(self.gen.dec_fields(fields, member, q if packed else None)), "    return true;", "}",
                       f"inline std::size_t encoded_size(const {q}& v) noexcept {{",
                       *indent(self.gen.size_fields(fields, member)), "    (void)v;", "    return n;", "}"]
@@ -378,6 +421,7 @@ class Views:
             "    }",
             "}",
             f"inline bool decode({RT}::Reader& r, {q}& v) {{",
+            *self._depth_guard(td),
             "    const std::size_t at = r.pos();",
             "    const std::uint8_t* tag = r.take(1);",
             "    if (tag == nullptr) return false;",
@@ -479,7 +523,7 @@ class Views:
         if zero_copy_image:
             lines.append("    // Zero-copy account: the body is the repr(C) memory image of `type`.")
         lines += [
-            f"    // {what}: discriminator, then the body.",
+            f"    // {_c(what)}: discriminator, then the body.",
             f"    static void encode({RT}::Writer& w, const type& v) noexcept {{",
         ]
         if n:
@@ -537,8 +581,8 @@ class Views:
         args = self._plain_struct("Args", ix.args, [], packed=False, qualified=True)
         member = self.member(ix.args, "v", "Args")
         metas = ix.flat_accounts()
-        specs = ", ".join(f'{RT}::AccountSpec{{"{a.name}", {_b(a.writable)}, {_b(a.signer)}, {_b(a.optional)}}}'
-                          for a in metas)
+        specs = ", ".join(f"{RT}::AccountSpec{{{c_string(a.name.encode())}, {_b(a.writable)}, {_b(a.signer)}, "
+                          f"{_b(a.optional)}}}" for a in metas)
         lines = [*doc_lines(ix.docs), f"struct {wrapper} {{",
                  f"    static constexpr std::array<std::uint8_t, {n}> discriminator{{{{{byte_list(disc)}}}}};",
                  "    // The accounts, in order.",
@@ -601,7 +645,7 @@ class Views:
                 mask |= 1 << (v - 1)
         vlist = ", ".join(str(v) for v, _ in members)
         value = f"std::variant<{', '.join(t for _, t in members)}>"
-        lines = [f"// Versioned family `{fam.stem}`: one version byte, then the Borsh body of that version.",
+        lines = [f"// Versioned family `{_c(fam.stem)}`: one version byte, then the Borsh body of that version.",
                  f"struct {wrapper} {{",
                  f"    using Value = {value};  // alternative i is version versions[i]",
                  f"    static constexpr std::array<std::uint8_t, {len(members)}> versions{{{{{vlist}}}}};",
@@ -610,7 +654,7 @@ class Views:
         for label, err in (("unknown", fam.unknown_version_error), ("disabled", fam.disabled_version_error)):
             code = next((e.code for e in self.program.errors if e.name == err), None)
             if code is not None:
-                lines.append(f"    // The program's error for an {label} version: {err}.")
+                lines.append(f"    // The program's error for an {label} version: {_c(err or '')}.")
                 lines.append(f"    static constexpr std::uint32_t {label}_version_error = {code};")
         for v, t in members:
             lines.append(f"    static constexpr std::uint8_t version_of(const {t}&) noexcept {{ return {v}; }}")
@@ -639,7 +683,7 @@ class Views:
         if gate is not None:
             gtype, gfield = gate
             lines += [
-                f"    // The allowed-versions bitmask read from the gate account field `{gfield}`.",
+                f"    // The allowed-versions bitmask read from the gate account field `{_c(gfield)}`.",
                 f"    static std::uint64_t mask_of(const {gtype}& gate) noexcept {{",
                 f"        return static_cast<std::uint64_t>(gate.{gfield});",
                 "    }",
@@ -687,8 +731,8 @@ class Views:
         if carrier is not None:
             cwrap, arg = carrier
             lines += [
-                f"    // Instruction data of `{fam.carrier.instruction if fam.carrier else ''}`, whose "
-                f"`{arg}` argument carries the",
+                f"    // Instruction data of `{_c(fam.carrier.instruction if fam.carrier else '')}`, whose "
+                f"`{_c(arg)}` argument carries the",
                 "    // envelope: discriminator, u32 length, version byte, body. Written in one pass.",
                 "    template <class Member>",
                 f"    static void encode_instruction({RT}::Writer& w, const Member& v) noexcept {{",
@@ -750,7 +794,7 @@ class Views:
         cnames = unique({c.name: names.constant_name(c.name) for c in self.program.constants})
         for c in self.program.constants:
             line = self._constant(c.type, c.value, cnames[c.name])
-            out.append(line or f"// {c.name}: {_one_line(c.value)} (not representable as a C++ constant)")
+            out.append(line or f"// {_c(c.name)}: {_c(_one_line(c.value))} (not representable as a C++ constant)")
         return out
 
     def _constant(self, t: TypeRef, value: str, name: str) -> str | None:
@@ -759,7 +803,7 @@ class Views:
             p = t.prim
             if p.is_int and p.bits <= 64:
                 m = re.fullmatch(r"(-?)\s*([0-9][0-9_]*)\s*(?:[ui](?:8|16|32|64|128|size))?", v)
-                if not m:
+                if not m or len(m.group(2)) > 40:  # longer than any u64; int() refuses > 4300 digits
                     return None
                 n = int((m.group(1) + m.group(2)).replace("_", ""))
                 lo, hi = (-(1 << (p.bits - 1)), (1 << (p.bits - 1)) - 1) if p.is_signed else (0, (1 << p.bits) - 1)
@@ -839,18 +883,8 @@ def int_literal(n: int, p: Prim) -> str:
 
 
 def c_string(data: bytes) -> str:
-    """A C++ string literal for raw bytes (octal escapes: no greedy hex, no trigraphs)."""
-    out = ['"']
-    for b in data:
-        ch = chr(b)
-        if ch in '"\\?':
-            out.append("\\" + ch)
-        elif 0x20 <= b < 0x7F:
-            out.append(ch)
-        else:
-            out.append(f"\\{b:03o}")
-    out.append('"')
-    return "".join(out)
+    """A C++ string literal for raw bytes (see `escape.cpp_string`)."""
+    return cpp_string(data)
 
 
 def is_option_of_fixed(t: TypeRef) -> bool:

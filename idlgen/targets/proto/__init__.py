@@ -14,7 +14,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from idlgen.ir.model import Program
-from idlgen.targets.base import RenderContext, header_lines
+from idlgen.targets.base import RenderContext, ascii_stem, header_lines
+from idlgen.targets.escape import line_comment
 
 
 class ProtoTarget:
@@ -31,7 +32,7 @@ class ProtoTarget:
         lock = lk.parse(ctx.lock_text, ctx.lock_path)
         lock.idl = ctx.idl_path
         schema = sc.build(program, ctx.names.proto_package, lock)
-        stem = snake(program.name) or "program"
+        stem = snake(ascii_stem(program.name))
         proto_rel = f"{ctx.names.proto_package.replace('.', '/')}/{stem}.proto"
         header = header_lines(program, ctx)
         proto_text = render("proto/schema.proto.jinja", header=header, lock_path=ctx.lock_path,
@@ -42,7 +43,7 @@ class ProtoTarget:
 
         pkg_dir = f"{ctx.out}/python/{ctx.names.python_package}"
         pb2 = f"{stem}_pb2"
-        py_header = [f"# {line}" for line in header]
+        py_header = [f"# {line_comment(line)}" for line in header]
         key_text = pc.key_line(proto_rel, pc.cache_key(proto_text))
         root = Path(ctx.extra.get("root", "."))
         paths = [f"{pkg_dir}/{pb2}.py", f"{pkg_dir}/{pb2}.pyi"]

@@ -13,6 +13,7 @@ Enum value 0 is always `<ENUM>_UNSPECIFIED` and is not recorded; variants take 1
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 
 from idlgen.diagnostics import IdlgenError
@@ -125,6 +126,10 @@ class Lock:
         return "\n".join(out) + "\n"
 
 
+_PROTO_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_MAX_FIELD_NUMBER = (1 << 29) - 1
+
+
 def parse(text: str | None, file: str) -> Lock:
     """The committed lock; a missing lock is an empty one. A damaged lock is an error, never silently reset."""
     if text is None:
@@ -159,11 +164,16 @@ def parse(text: str | None, file: str) -> Lock:
                                                     else (None, None))
                 if not isinstance(num, int) or isinstance(num, bool) or num < 1 or not isinstance(typ, str):
                     raise bad(f"{where}.{fname}", "needs a positive number" + ("" if is_enum else " and a type"))
+                if not _PROTO_IDENT.fullmatch(fname) or num > _MAX_FIELD_NUMBER:
+                    raise bad(f"{where}.{fname}", "needs an identifier name and a number below 2^29")
                 entry.live[fname] = Slot(num, fname, typ)
             for j, r in enumerate(res_raw):
                 if not isinstance(r, dict) or not isinstance(r.get("number"), int) or \
                         not isinstance(r.get("name"), str):
                     raise bad(f"{where}.reserved[{j}]", "needs a number and a name")
+                if not _PROTO_IDENT.fullmatch(r["name"]) or not 1 <= r["number"] <= _MAX_FIELD_NUMBER:
+                    # reserved names are written into the .proto as string literals: identifiers only
+                    raise bad(f"{where}.reserved[{j}]", "needs a number in 1..2^29-1 and an identifier name")
                 entry.reserved.append(Slot(r["number"], r["name"], str(r.get("type", ""))))
             numbers = [s.number for s in (*entry.live.values(), *entry.reserved)]
             if len(numbers) != len(set(numbers)):

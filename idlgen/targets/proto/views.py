@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, assert_never
 
+from idlgen.targets.escape import comment_lines, line_comment
 from idlgen.targets.proto.schema import (
     Bytes,
     EnumRef,
@@ -22,10 +23,7 @@ from idlgen.targets.proto.schema import (
 
 
 def _comment(lines: tuple[str, ...] | list[str]) -> list[str]:
-    out: list[str] = []
-    for line in lines:
-        out.extend(part.rstrip() for part in line.splitlines() or [""])
-    return out
+    return [line.rstrip() for line in comment_lines(lines)]
 
 
 def _reserved(numbers: list[int], names: list[str]) -> list[str]:
@@ -59,7 +57,7 @@ class ProtoViews:
         if f.oneof is not None:
             label = ""
         decl = f"{label + ' ' if label else ''}{typ} {f.name} = {f.number};"
-        return {"kind": "field", "comment": _comment(f.docs), "line": f"{decl}  // {f.idl}"}
+        return {"kind": "field", "comment": _comment(f.docs), "line": f"{decl}  // {line_comment(f.idl)}"}
 
     def message(self, m: ProtoMessage, top: ProtoMessage | None = None) -> dict[str, Any]:
         top = top or m
@@ -77,7 +75,7 @@ class ProtoViews:
         return {"name": m.name, "comment": _comment(m.docs), "items": items}
 
     def enum(self, e: ProtoEnum) -> dict[str, Any]:
-        values = [f"{e.zero} = 0;"] + [f"{v.name} = {v.number};  // {v.variant}" for v in e.values]
+        values = [f"{e.zero} = 0;"] + [f"{v.name} = {v.number};  // {line_comment(v.variant)}" for v in e.values]
         return {"name": e.name, "comment": _comment(e.docs),
                 "values": values + _reserved(e.reserved_numbers, e.reserved_names)}
 

@@ -34,6 +34,7 @@ from idlgen.ir.model import (
     TypeRef,
     VecType,
 )
+from idlgen.targets.escape import py_fstring_text
 from idlgen.targets.python.nodes import Flattener, Node, Registry
 from idlgen.targets.python.schema import lit, ref_schema
 from idlgen.targets.python.shapes import Shapes, TypeShape
@@ -530,8 +531,8 @@ class Codegen:
 
 
 def _q(s: str) -> str:
-    """A name inside a double-quoted generated string literal."""
-    return s.replace("\\", "\\\\").replace('"', '\\"').replace("{", "{{").replace("}", "}}")
+    """A name inside a double-quoted generated f-string literal."""
+    return py_fstring_text(s)
 
 
 def _hint(ref: TypeRef, shapes: Shapes) -> str:

@@ -6,6 +6,7 @@ sibling modules (only those it uses are imported).
 
 from __future__ import annotations
 
+import math
 import pprint
 from typing import Any, assert_never
 
@@ -28,6 +29,7 @@ from idlgen.ir.model import (
     TypeRef,
     VecType,
 )
+from idlgen.targets.escape import py_docstring_text as _d
 from idlgen.targets.python import names
 from idlgen.targets.python.anchor_errors import ANCHOR_ERRORS
 from idlgen.targets.python.codegen import Codegen, ind
@@ -89,7 +91,7 @@ def accounts_view(program: Program, shapes: Shapes, gen: Codegen) -> dict[str, A
             "",
             "",
             f"def encode_{stem}(value: {shape.cls}) -> bytes:",
-            f'    """Account data of `{acct.name}`: discriminator then the {wire} body."""',
+            f'    """Account data of `{_d(acct.name)}`: discriminator then the {wire} body."""',
             f"    out = bytearray({disc_name})",
             "    try:",
             f"        {enc}(value, out)",
@@ -101,7 +103,7 @@ def accounts_view(program: Program, shapes: Shapes, gen: Codegen) -> dict[str, A
             "",
             "",
             f"def decode_{stem}(data: {BUFFER}, *, strict: bool = False) -> {shape.cls}:",
-            f'    """Decode `{acct.name}` account data after checking its {n}-byte discriminator.',
+            f'    """Decode `{_d(acct.name)}` account data after checking its {n}-byte discriminator.',
             "",
             "    Trailing bytes are ignored by default, as the on-chain program does (accounts are often",
             "    allocated larger than their body); `strict=True` rejects them.",
@@ -141,7 +143,7 @@ def events_view(program: Program, shapes: Shapes, gen: Codegen) -> dict[str, Any
             "",
             "",
             f"def encode_{stem}(value: {shape.cls}) -> bytes:",
-            f'    """Event `{ev.name}` as emitted: discriminator then the Borsh body."""',
+            f'    """Event `{_d(ev.name)}` as emitted: discriminator then the Borsh body."""',
             f"    out = bytearray({disc_name})",
             "    try:",
             f"        {gen.enc_fn(td)}(value, out)",
@@ -153,7 +155,8 @@ def events_view(program: Program, shapes: Shapes, gen: Codegen) -> dict[str, Any
             "",
             "",
             f"def decode_{stem}(data: {BUFFER}, *, strict: bool = True) -> {shape.cls}:",
-            f'    """Decode event `{ev.name}` (discriminator + body); `strict` (default) rejects trailing bytes."""',
+            f'    """Decode event `{_d(ev.name)}` (discriminator + body); `strict` (default) rejects trailing'
+            ' bytes."""',
             "    b = bytes(data)",
             "    try:",
             f"        check_discriminator(b, {disc_name}, {ev.name!r})",
@@ -375,7 +378,7 @@ def _instruction_block(ix: Instruction, shapes: Shapes, gen: Codegen, *,
     lines += ["", ""]
     lines += [
         f"def encode_{stem}(args: {args_cls}) -> bytes:",
-        f'    """Instruction data of `{ix.name}`: discriminator then the Borsh arguments."""',
+        f'    """Instruction data of `{_d(ix.name)}`: discriminator then the Borsh arguments."""',
         f"    out = bytearray({disc})",
         "    try:",
         f"        _e_{args_cls}(args, out)",
@@ -387,7 +390,7 @@ def _instruction_block(ix: Instruction, shapes: Shapes, gen: Codegen, *,
         "",
         "",
         f"def decode_{stem}(data: {BUFFER}, *, strict: bool = False) -> {args_cls}:",
-        f'    """Decode `{ix.name}` instruction data.',
+        f'    """Decode `{_d(ix.name)}` instruction data.',
         "",
         "    Trailing bytes after the arguments are ignored by default, as the on-chain program does;",
         "    `strict=True` rejects them.",
@@ -446,7 +449,7 @@ def _instruction_block(ix: Instruction, shapes: Shapes, gen: Codegen, *,
     if ix.returns is not None:
         ann = shapes.annotation(ix.returns)
         lines += ["", "", f"def decode_{stem}_return(data: {BUFFER}) -> {ann}:",
-                  f'    """The value `{ix.name}` returns: the base64-decoded payload of its',
+                  f'    """The value `{_d(ix.name)}` returns: the base64-decoded payload of its',
                   '    `Program return: <program id> <base64>` log line (Borsh, no discriminator)."""',
                   "    b = bytes(data)",
                   "    o = 0",
@@ -508,7 +511,7 @@ def families_view(program: Program, shapes: Shapes) -> dict[str, Any]:
         lines += [f'    raise EncodeError(f"not a {fam.stem} version: {{type(value).__name__}}")', "", ""]
         lines += [f"def encode_{stem}(value: {alias}) -> bytes:",
                   ('    """Version byte then the Borsh body (what '
-                   f'`{fam.carrier.instruction}.{fam.carrier.arg}` carries)."""' if fam.carrier
+                   f'`{_d(fam.carrier.instruction)}.{_d(fam.carrier.arg)}` carries)."""' if fam.carrier
                    else '    """Version byte then the Borsh body."""'),
                   f"    version = {stem}_version(value)", "    out = bytearray((version,))", "    try:"]
         for k, (_, s) in enumerate(members):
@@ -532,7 +535,7 @@ def families_view(program: Program, shapes: Shapes) -> dict[str, Any]:
                   '    """',
                   "    b = bytes(data)",
                   "    if not b:",
-                  f'        raise DecodeError("needs the 1-byte {fam.stem} version at offset 0, 0 left", 0)',
+                  f'        raise DecodeError("needs the 1-byte {_d(fam.stem)} version at offset 0, 0 left", 0)',
                   "    version = b[0]",
                   f"    if version not in {upper}_VERSIONS:",
                   f"        {unknown_raise}",
@@ -565,7 +568,7 @@ def families_view(program: Program, shapes: Shapes) -> dict[str, Any]:
         if carrier_ix is not None and len(carrier_ix.args) == 1:
             _, args_cls, _ = instruction_names(program, shapes)[carrier_ix.name]
             lines += ["", "", f"def {stem}_args(value: {alias}) -> {args_cls}:",
-                      f'    """`{carrier_ix.name}` arguments carrying `value` (version byte then body)."""',
+                      f'    """`{_d(carrier_ix.name)}` arguments carrying `value` (version byte then body)."""',
                       f"    return {args_cls}(encode_{stem}(value))"]
             exports.add(args_cls)
         if fam.gate:
@@ -575,7 +578,7 @@ def families_view(program: Program, shapes: Shapes) -> dict[str, Any]:
                 if isinstance(gshape.td.body, StructBody) else 0
             attr = gshape.fields[idx]
             lines += ["", "", f"def {stem}_mask(account: {gshape.cls}) -> int:",
-                      f'    """The allowed-versions bitmask `{fam.gate.account}.{fam.gate.field}`."""',
+                      f'    """The allowed-versions bitmask `{_d(fam.gate.account)}.{_d(fam.gate.field)}`."""',
                       f"    return account.{attr}"]
         blocks.append("\n".join(lines))
     return {"blocks": blocks}
@@ -643,7 +646,9 @@ def _constant(t: TypeRef, raw: str) -> tuple[str, str]:
                 return "str", repr(raw)
         if p.is_float:
             try:
-                return "float", repr(float(text.replace("_", "").rstrip("f3264")))
+                f = float(text.replace("_", "").rstrip("f3264"))
+                # repr(inf) is `inf`, a name: non-finite values need the float() spelling
+                return "float", repr(f) if math.isfinite(f) else f'float("{f!r}")'
             except ValueError:
                 return "str", repr(raw)
         if p is Prim.BOOL and text in ("true", "false"):

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from idlgen.diagnostics import IdlgenError
 from idlgen.ir.model import Program
 from idlgen.targets.base import RenderContext, header_lines
+from idlgen.targets.escape import line_comment
 from idlgen.targets.python.codegen import Codegen
 from idlgen.targets.python.modules import (
     accounts_view,
@@ -141,7 +142,7 @@ def render_package(program: Program, ctx: RenderContext, validate: bool = True) 
     `validate` parses every module with libcst (the build always does; tests that import the package
     anyway may skip it, Python's own compiler then proves the same).
     """
-    header = "\n".join("# " + line for line in header_lines(program, ctx))
+    header = "\n".join("# " + line_comment(line) for line in header_lines(program, ctx))
     shapes = Shapes(program)
     gen = Codegen(program, shapes)
     common = {"header": header, "program_name": program.name, "imports": MARK}

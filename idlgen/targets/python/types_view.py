@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from idlgen.ir.model import EnumBody, Program, StructBody, StructKind, TypeDef
+from idlgen.targets.escape import py_docstring_lines
+from idlgen.targets.escape import py_docstring_text as _d
 from idlgen.targets.python.codegen import Codegen
 from idlgen.targets.python.names import all_sort_key
 from idlgen.targets.python.shapes import Shapes, TypeShape
@@ -16,11 +18,10 @@ class ClassBlock:
 
 
 def docstring(lines: tuple[str, ...] | list[str], indent: str, fallback: str = "") -> list[str]:
-    body = [line.rstrip() for line in lines] or ([fallback] if fallback else [])
+    """IDL text (untrusted) as a docstring; every line goes through `escape.py_docstring_lines`."""
+    body = [line.rstrip() for line in py_docstring_lines(lines)] or ([fallback] if fallback else [])
     if not body:
         return []
-    body = [line.replace("\\", "\\\\").replace('"""', '\\"\\"\\"') for line in body]
-    body[-1] = body[-1][:-1] + '\\"' if body[-1].endswith('"') else body[-1]
     if len(body) == 1:
         return [f'{indent}"""{body[0]}"""']
     return [f'{indent}"""{body[0]}', *[f"{indent}{line}" if line else "" for line in body[1:]], f'{indent}"""']
@@ -99,7 +100,7 @@ def public_functions(shape: TypeShape, gen: Codegen) -> str:
     name = td.name
     return "\n".join([
         f"def encode_{shape.stem}(value: {shape.cls}) -> bytes:",
-        f'    """Encode a `{name}` ({"repr(C) memory image" if mem else "Borsh"})."""',
+        f'    """Encode a `{_d(name)}` ({"repr(C) memory image" if mem else "Borsh"})."""',
         "    out = bytearray()",
         "    try:",
         f"        {enc}(value, out)",
@@ -111,7 +112,7 @@ def public_functions(shape: TypeShape, gen: Codegen) -> str:
         "",
         "",
         f"def decode_{shape.stem}(data: {_buffer()}, *, strict: bool = True) -> {shape.cls}:",
-        f'    """Decode a `{name}`; `strict` (default) rejects trailing bytes."""',
+        f'    """Decode a `{_d(name)}`; `strict` (default) rejects trailing bytes."""',
         "    b = bytes(data)",
         "    try:",
         f"        value, o = {dec}(b, 0)",
